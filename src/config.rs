@@ -1,0 +1,62 @@
+//! Limits and switches for handshakes and connections.
+
+use core::num::NonZeroUsize;
+
+/// Every limit and switch, with defaults that suit a general-purpose server
+/// or client.
+///
+/// ```
+/// let mut config = rfc6455::Config::default();
+/// config.max_message_size = 1 << 20;
+/// config.auto_pong = false;
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub struct Config {
+    /// Largest frame payload accepted, in bytes. A larger declared length
+    /// fails with 1009 before any of the payload is buffered. Default 16 MiB.
+    pub max_frame_size: usize,
+    /// Largest message accepted (the sum of its fragments), in bytes. Default
+    /// 64 MiB. Also applies in streaming mode, where nothing is buffered: raise
+    /// it for messages larger than memory.
+    pub max_message_size: usize,
+    /// Whether a received ping queues a pong automatically. Default `true`.
+    pub auto_pong: bool,
+    /// Accept frames whose masking is wrong for the role (unmasked frames at a
+    /// server, masked frames at a client) instead of failing with 1002. Some
+    /// non-conforming peers need it. Default `false`.
+    pub lenient_masking: bool,
+    /// Deliver data as it arrives ([`Event::Chunk`](crate::Event::Chunk))
+    /// instead of whole messages, so no message is ever buffered whole.
+    /// Default `false`.
+    pub streaming: bool,
+    /// Split each message sent with `Connection::send` into frames of at most
+    /// this many payload bytes. Default `None` (one frame per message).
+    pub fragment_size: Option<NonZeroUsize>,
+    /// Most bytes of output that may wait to be written before
+    /// `Connection::send` refuses more (`Error::OutputBufferFull`). Automatic
+    /// replies (pong, close) are exempt: at most one of each ever waits.
+    /// Default 128 MiB.
+    pub max_output_buffer: usize,
+    /// Largest opening handshake (request or response head), in bytes.
+    /// Default 64 KiB.
+    pub max_handshake_size: usize,
+    /// Most header fields in an opening handshake. Default 128.
+    pub max_headers: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            max_frame_size: 16 << 20,
+            max_message_size: 64 << 20,
+            auto_pong: true,
+            lenient_masking: false,
+            streaming: false,
+            fragment_size: None,
+            max_output_buffer: 128 << 20,
+            max_handshake_size: 64 << 10,
+            max_headers: 128,
+        }
+    }
+}

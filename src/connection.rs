@@ -1,0 +1,606 @@
+//! The connection state machine: bytes in, events out; messages in, bytes out.
+//!
+//! The receive side and the send side keep separate state. Receiving only
+//! touches the send side through two obligations, a pong and a close reply,
+//! which wait in their own slots until the output is taken.
+
+use alloc::boxed::Box;
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::close::{CloseFrame, MAX_CONTROL_PAYLOAD};
+use crate::config::Config;
+use crate::error::Error;
+use crate::frame::{Decoded, Header, Opcode};
+use crate::mask;
+use crate::message::{DataKind, Message, Utf8Bytes};
+use crate::output::Output;
+use crate::random::RandomSource;
+use crate::utf8::Validator;
+
+/// Which end of the connection this is. Clients mask what they send; servers
+/// require masked input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Role {
+    /// The end that opened the connection.
+    Client,
+    /// The end that accepted it.
+    Server,
+}
+
+/// What the peer sent.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Event {
+    /// A whole text or binary message (the default mode).
+    Message(Message),
+    /// Part of a message, as it arrived (with `Config::streaming`).
+    Chunk(Chunk),
+    /// A ping. If `Config::auto_pong` is on, the pong is already queued.
+    Ping(Bytes),
+    /// A pong.
+    Pong(Bytes),
+    /// The peer's close frame (`None` if it carried no code). The reply is
+    /// already queued unless this end had sent its close first.
+    Close(Option<CloseFrame>),
+}
+
+/// A piece of a message, delivered in streaming mode.
+///
+/// The chunks of one message, concatenated, are the message. For text the
+/// whole is valid UTF-8, but a chunk may end inside a code point.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Chunk {
+    /// Text or binary.
+    pub kind: DataKind,
+    /// The bytes, unmasked.
+    pub payload: Bytes,
+    /// Whether this is the message's first chunk.
+    pub is_first: bool,
+    /// Whether this is the message's last chunk.
+    pub is_last: bool,
+}
+
+/// A frame whose header has been read and whose payload is arriving.
+#[derive(Debug)]
+struct IncomingFrame {
+    header: Header,
+    /// Payload bytes of this frame not yet taken out of the read buffer.
+    len: usize,
+    /// Of those, how many are already unmasked (and validated, for text).
+    processed: usize,
+    /// Payload bytes of this frame taken out before (the mask key's phase).
+    taken: usize,
+}
+
+/// A data message that has started and not yet finished.
+#[derive(Debug)]
+struct IncomingMessage {
+    kind: DataKind,
+    /// Payload bytes declared so far, across fragments.
+    size: u64,
+    utf8: Validator,
+    /// The fragments so far (whole-message mode, fragmented messages only).
+    assembled: BytesMut,
+    /// Whether a chunk of it was delivered (streaming mode).
+    started: bool,
+}
+
+/// One WebSocket connection, after the opening handshake.
+///
+/// Feed it bytes with [`receive`](Self::receive), take [`Event`]s from
+/// [`next_event`](Self::next_event), queue messages with
+/// [`send`](Self::send), and write [`output`](Self::output) to the transport.
+pub struct Connection {
+    role: Role,
+    config: Config,
+    random: Option<Box<dyn RandomSource>>,
+
+    read: BytesMut,
+    frame: Option<IncomingFrame>,
+    message: Option<IncomingMessage>,
+
+    output: Output,
+    pending_pong: Option<Bytes>,
+    /// The kind of a message being sent with `send_fragment`, if unfinished.
+    sending: Option<DataKind>,
+
+    close_sent: bool,
+    close_received: bool,
+    failed: bool,
+}
+
+impl core::fmt::Debug for Connection {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Connection")
+            .field("role", &self.role)
+            .field("buffered", &self.read.len())
+            .field("output", &self.output.len())
+            .field("close_sent", &self.close_sent)
+            .field("close_received", &self.close_received)
+            .field("failed", &self.failed)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Connection {
+    fn new(role: Role, config: Config, random: Option<Box<dyn RandomSource>>) -> Self {
+        Connection {
+            role,
+            config,
+            random,
+            read: BytesMut::new(),
+            frame: None,
+            message: None,
+            output: Output::default(),
+            pending_pong: None,
+            sending: None,
+            close_sent: false,
+            close_received: false,
+            failed: false,
+        }
+    }
+
+    /// A server's connection (it never masks, so needs no random source).
+    #[must_use]
+    pub fn server(config: Config) -> Self {
+        Connection::new(Role::Server, config, None)
+    }
+
+    /// A client's connection, masking with keys from the operating system.
+    #[cfg(feature = "std")]
+    #[must_use]
+    pub fn client(config: Config) -> Self {
+        Connection::client_with_random(config, Box::new(crate::random::OsRandom::new()))
+    }
+
+    /// A client's connection, masking with keys from `random`.
+    #[must_use]
+    pub fn client_with_random(config: Config, random: Box<dyn RandomSource>) -> Self {
+        Connection::new(Role::Client, config, Some(random))
+    }
+
+    /// This end's role.
+    #[must_use]
+    pub fn role(&self) -> Role {
+        self.role
+    }
+
+    /// The configuration.
+    #[must_use]
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Hands over bytes that arrived from the peer. Nothing is parsed until
+    /// [`next_event`](Self::next_event). Bytes after a failure or after the
+    /// peer's close frame are dropped.
+    pub fn receive(&mut self, bytes: &[u8]) {
+        if !self.is_reading_done() {
+            self.read.extend_from_slice(bytes);
+        }
+    }
+
+    /// Bytes received and not yet turned into events.
+    #[must_use]
+    pub fn buffered_len(&self) -> usize {
+        self.read.len() + self.message.as_ref().map_or(0, |m| m.assembled.len())
+    }
+
+    /// The next event, or `Ok(None)` when more input is needed (or the
+    /// connection is closed).
+    ///
+    /// A protocol violation queues a close frame with the matching code,
+    /// returns the error, and ends reading: later calls return `Ok(None)`.
+    pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        if self.is_reading_done() {
+            return Ok(None);
+        }
+        self.poll_event().map_err(|error| self.fail(error))
+    }
+
+    fn is_reading_done(&self) -> bool {
+        self.failed || self.close_received
+    }
+
+    fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+        loop {
+            if self.frame.is_none() && !self.read_header()? {
+                return Ok(None);
+            }
+            if let Some(event) = self.read_payload()? {
+                return Ok(Some(event));
+            }
+            if self.frame.is_some() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Reads and checks a header; `false` if it has not all arrived.
+    fn read_header(&mut self) -> Result<bool, Error> {
+        let (header, header_len) = match Header::decode(&self.read)? {
+            Decoded::Partial { .. } => return Ok(false),
+            Decoded::Complete { header, len } => (header, len),
+        };
+        if header.rsv != 0 {
+            return Err(Error::ReservedBitsSet(header.rsv));
+        }
+        if !self.config.lenient_masking {
+            match (self.role, header.mask) {
+                (Role::Server, None) => return Err(Error::UnmaskedFrame),
+                (Role::Client, Some(_)) => return Err(Error::MaskedFrame),
+                _ => {}
+            }
+        }
+        if header.payload_len > self.config.max_frame_size as u64 {
+            return Err(Error::FrameTooLarge);
+        }
+        if !header.opcode.is_control() {
+            self.start_data_frame(&header)?;
+        }
+        self.read.advance(header_len);
+        self.frame = Some(IncomingFrame {
+            header,
+            // At most max_frame_size, so it fits in usize.
+            len: header.payload_len as usize,
+            processed: 0,
+            taken: 0,
+        });
+        Ok(true)
+    }
+
+    /// Checks a data frame against the message in progress and its limits.
+    fn start_data_frame(&mut self, header: &Header) -> Result<(), Error> {
+        let message = match (header.opcode, &mut self.message) {
+            (Opcode::Continuation, Some(message)) => message,
+            (Opcode::Continuation, None) => return Err(Error::UnexpectedContinuation),
+            (_, Some(_)) => return Err(Error::ExpectedContinuation),
+            (opcode, None) => self.message.insert(IncomingMessage {
+                kind: if opcode == Opcode::Text {
+                    DataKind::Text
+                } else {
+                    DataKind::Binary
+                },
+                size: 0,
+                utf8: Validator::default(),
+                assembled: BytesMut::new(),
+                started: false,
+            }),
+        };
+        message.size += header.payload_len;
+        if message.size > self.config.max_message_size as u64 {
+            return Err(Error::MessageTooLarge);
+        }
+        Ok(())
+    }
+
+    /// Unmasks and checks newly arrived payload, and delivers what is ready.
+    fn read_payload(&mut self) -> Result<Option<Event>, Error> {
+        let Some(frame) = self.frame.as_mut() else {
+            return Ok(None);
+        };
+        let available = frame.len.min(self.read.len());
+        if available > frame.processed {
+            let fresh = &mut self.read[frame.processed..available];
+            if let Some(key) = frame.header.mask {
+                mask::apply(fresh, key, frame.taken + frame.processed);
+            }
+            if let Some(message) = self.message.as_mut()
+                && message.kind == DataKind::Text
+                && !frame.header.opcode.is_control()
+            {
+                message.utf8.feed(fresh)?;
+            }
+            frame.processed = available;
+        }
+        let is_data = !frame.header.opcode.is_control();
+        if self.config.streaming && is_data {
+            return self.take_chunk();
+        }
+        if frame.processed < frame.len {
+            return Ok(None);
+        }
+        let header = frame.header;
+        let payload = self.read.split_to(frame.len).freeze();
+        self.frame = None;
+        if is_data {
+            self.finish_data_frame(header.fin, payload)
+        } else {
+            self.handle_control(header.opcode, payload).map(Some)
+        }
+    }
+
+    /// Streaming mode: hands out whatever payload of the frame is ready.
+    fn take_chunk(&mut self) -> Result<Option<Event>, Error> {
+        let (Some(frame), Some(message)) = (self.frame.as_mut(), self.message.as_mut()) else {
+            return Ok(None);
+        };
+        let ready = frame.processed;
+        let frame_done = ready == frame.len;
+        let is_last = frame_done && frame.header.fin;
+        if ready == 0 && !is_last {
+            if frame_done {
+                self.frame = None;
+            }
+            return Ok(None);
+        }
+        let payload = self.read.split_to(ready).freeze();
+        frame.len -= ready;
+        frame.taken += ready;
+        frame.processed = 0;
+        let chunk = Chunk {
+            kind: message.kind,
+            payload,
+            is_first: !message.started,
+            is_last,
+        };
+        message.started = true;
+        if frame_done {
+            self.frame = None;
+        }
+        if is_last {
+            self.finish_message()?;
+        }
+        Ok((!self.close_sent).then_some(Event::Chunk(chunk)))
+    }
+
+    /// Whole-message mode: a data frame's payload has fully arrived.
+    fn finish_data_frame(&mut self, fin: bool, payload: Bytes) -> Result<Option<Event>, Error> {
+        let Some(message) = self.message.as_mut() else {
+            return Ok(None);
+        };
+        let whole = if fin && message.assembled.is_empty() {
+            // Unfragmented (or all earlier fragments were empty): no copy.
+            payload
+        } else {
+            message.assembled.extend_from_slice(&payload);
+            if !fin {
+                return Ok(None);
+            }
+            message.assembled.split().freeze()
+        };
+        let kind = message.kind;
+        self.finish_message()?;
+        if self.close_sent {
+            return Ok(None);
+        }
+        Ok(Some(Event::Message(match kind {
+            DataKind::Text => Message::Text(Utf8Bytes::from_validated(whole)),
+            DataKind::Binary => Message::Binary(whole),
+        })))
+    }
+
+    /// Ends the message in progress, checking that text did not stop inside
+    /// a code point.
+    fn finish_message(&mut self) -> Result<(), Error> {
+        if let Some(mut message) = self.message.take() {
+            message.utf8.finish()?;
+        }
+        Ok(())
+    }
+
+    fn handle_control(&mut self, opcode: Opcode, payload: Bytes) -> Result<Event, Error> {
+        Ok(match opcode {
+            Opcode::Ping => {
+                if self.config.auto_pong && !self.close_sent {
+                    self.pending_pong = Some(payload.clone());
+                }
+                Event::Ping(payload)
+            }
+            Opcode::Pong => Event::Pong(payload),
+            _ => {
+                let frame = CloseFrame::parse(payload)?;
+                self.close_received = true;
+                self.read = BytesMut::new();
+                if !self.close_sent {
+                    // Echo the code, not the reason.
+                    let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
+                    self.queue_close(reply.as_ref());
+                }
+                Event::Close(frame)
+            }
+        })
+    }
+
+    /// Records a failure: queues the close frame for it and stops reading.
+    fn fail(&mut self, error: Error) -> Error {
+        self.failed = true;
+        self.read = BytesMut::new();
+        self.frame = None;
+        self.message = None;
+        if let Some(code) = error.close_code().filter(|c| c.is_sendable()) {
+            if !self.close_sent {
+                self.pending_pong = None;
+                self.queue_close(Some(&CloseFrame::new(code, "")));
+            }
+        }
+        error
+    }
+
+    /// Reports that the transport reached end of file. Before the close
+    /// handshake finished this is [`Error::UnexpectedEof`] (1006).
+    pub fn receive_eof(&mut self) -> Result<(), Error> {
+        if self.is_closed() {
+            Ok(())
+        } else {
+            Err(self.fail(Error::UnexpectedEof))
+        }
+    }
+
+    /// Queues a whole message, split into frames of `Config::fragment_size`
+    /// if that is set.
+    pub fn send(&mut self, message: Message) -> Result<(), Error> {
+        if self.sending.is_some() {
+            return Err(Error::FragmentedSendInProgress);
+        }
+        let kind = message.kind();
+        let payload = message.into_bytes();
+        self.check_can_send(payload.len())?;
+        let opcode = data_opcode(kind);
+        match self.config.fragment_size {
+            Some(size) if payload.len() > size.get() => {
+                let size = size.get();
+                let mut rest = payload;
+                let mut opcode = opcode;
+                while rest.len() > size {
+                    let piece = rest.split_to(size);
+                    self.queue_frame(false, opcode, piece);
+                    opcode = Opcode::Continuation;
+                }
+                self.queue_frame(true, opcode, rest);
+            }
+            _ => self.queue_frame(true, opcode, payload),
+        }
+        Ok(())
+    }
+
+    /// Queues one fragment of a message whose fragments the caller chooses.
+    /// `kind` must be the same for every fragment of a message; `is_last`
+    /// ends it. Text fragments may split a code point but the whole must be
+    /// UTF-8: it is the caller's to guarantee.
+    pub fn send_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: Bytes,
+        is_last: bool,
+    ) -> Result<(), Error> {
+        let opcode = match self.sending {
+            Some(sending) if sending != kind => return Err(Error::FragmentedSendInProgress),
+            Some(_) => Opcode::Continuation,
+            None => data_opcode(kind),
+        };
+        self.check_can_send(payload.len())?;
+        self.sending = if is_last { None } else { Some(kind) };
+        self.queue_frame(is_last, opcode, payload);
+        Ok(())
+    }
+
+    /// Queues a ping (at most 125 bytes of payload).
+    pub fn ping(&mut self, payload: Bytes) -> Result<(), Error> {
+        self.send_control(Opcode::Ping, payload)
+    }
+
+    /// Queues a pong (at most 125 bytes); an unsolicited pong is a heartbeat.
+    pub fn pong(&mut self, payload: Bytes) -> Result<(), Error> {
+        self.send_control(Opcode::Pong, payload)
+    }
+
+    fn send_control(&mut self, opcode: Opcode, payload: Bytes) -> Result<(), Error> {
+        if payload.len() > MAX_CONTROL_PAYLOAD {
+            return Err(Error::ControlPayloadTooLong);
+        }
+        self.check_can_send(payload.len())?;
+        self.queue_frame(true, opcode, payload);
+        Ok(())
+    }
+
+    /// Starts the close handshake: queues a close frame (`None` sends one
+    /// with no code). Data that arrives until the peer's close is discarded.
+    pub fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), Error> {
+        if let Some(frame) = &frame {
+            frame.check_sendable()?;
+        }
+        if self.close_sent {
+            return Err(Error::AlreadyClosing);
+        }
+        self.queue_close(frame.as_ref());
+        Ok(())
+    }
+
+    fn check_can_send(&self, len: usize) -> Result<(), Error> {
+        if self.close_sent {
+            return Err(Error::AlreadyClosing);
+        }
+        if self.output.len().saturating_add(len) > self.config.max_output_buffer {
+            return Err(Error::OutputBufferFull);
+        }
+        Ok(())
+    }
+
+    fn queue_close(&mut self, frame: Option<&CloseFrame>) {
+        self.flush_pong();
+        let payload = frame.map_or_else(Bytes::new, CloseFrame::to_payload);
+        self.queue_frame(true, Opcode::Close, payload);
+        self.close_sent = true;
+    }
+
+    fn queue_frame(&mut self, fin: bool, opcode: Opcode, payload: Bytes) {
+        let mask = self.random.as_mut().map(|random| {
+            let mut key = [0; 4];
+            random.fill_bytes(&mut key);
+            key
+        });
+        let header = Header {
+            fin,
+            rsv: 0,
+            opcode,
+            mask,
+            payload_len: payload.len() as u64,
+        };
+        self.output.push_frame(&header, payload);
+    }
+
+    fn flush_pong(&mut self) {
+        if let Some(payload) = self.pending_pong.take() {
+            self.queue_frame(true, Opcode::Pong, payload);
+        }
+    }
+
+    /// The bytes waiting to be written, as a [`bytes::Buf`]: write them and
+    /// `advance` by what the transport took.
+    pub fn output(&mut self) -> &mut Output {
+        self.flush_pong();
+        &mut self.output
+    }
+
+    /// Removes and returns all waiting output as one buffer.
+    pub fn take_output(&mut self) -> Bytes {
+        self.output().take()
+    }
+
+    /// Whether output is waiting to be written.
+    #[must_use]
+    pub fn wants_write(&self) -> bool {
+        !self.output.is_empty() || self.pending_pong.is_some()
+    }
+
+    /// Whether this end has sent (or queued) its close frame.
+    #[must_use]
+    pub fn is_closing(&self) -> bool {
+        self.close_sent
+    }
+
+    /// Whether the connection is over: the close handshake completed, or it
+    /// failed. Nothing more will be read; write out the remaining output.
+    #[must_use]
+    pub fn is_closed(&self) -> bool {
+        self.failed || (self.close_sent && self.close_received)
+    }
+
+    /// Whether this end should now close the transport: the connection is
+    /// closed, all output is written, and this end is the one that closes
+    /// first (the server after a clean close, either end after a failure).
+    /// A client after a clean close waits for the server to close the TCP
+    /// connection (RFC 6455 section 7.1.1), then calls
+    /// [`receive_eof`](Self::receive_eof).
+    #[must_use]
+    pub fn should_close_transport(&self) -> bool {
+        self.is_closed()
+            && !self.wants_write()
+            && (self.role == Role::Server || self.failed)
+    }
+
+    /// Whether the connection failed (a protocol error, or end of file
+    /// before the close handshake).
+    #[must_use]
+    pub fn is_failed(&self) -> bool {
+        self.failed
+    }
+}
+
+fn data_opcode(kind: DataKind) -> Opcode {
+    match kind {
+        DataKind::Text => Opcode::Text,
+        DataKind::Binary => Opcode::Binary,
+    }
+}

@@ -1,0 +1,181 @@
+//! Bytes waiting to be written to the transport.
+//!
+//! Headers and small payloads are gathered in one buffer; large unmasked
+//! payloads are queued as their own chunk without copying, so a caller can
+//! hand everything to `write_vectored` in one go (see [`bytes::Buf`]).
+
+use alloc::collections::VecDeque;
+use bytes::{Buf, Bytes, BytesMut};
+
+use crate::frame::{Header, MAX_HEADER_LEN};
+use crate::mask;
+
+/// Payloads at least this long are queued by reference instead of copied.
+const COPY_LIMIT: usize = 4096;
+
+/// Output waiting for the transport. Implements [`bytes::Buf`]: write
+/// [`Buf::chunk`] (or [`Buf::chunks_vectored`]), then [`Buf::advance`] by
+/// what was written.
+#[derive(Debug, Default)]
+pub struct Output {
+    /// Sealed chunks, in order, written before `tail`.
+    sealed: VecDeque<Bytes>,
+    /// Where new small frames are appended.
+    tail: BytesMut,
+    /// Total bytes waiting.
+    len: usize,
+}
+
+impl Output {
+    /// Bytes waiting to be written.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    /// Whether nothing waits.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Removes and returns everything waiting, as one contiguous buffer.
+    pub fn take(&mut self) -> Bytes {
+        let len = core::mem::take(&mut self.len);
+        if self.sealed.is_empty() {
+            return self.tail.split().freeze();
+        }
+        let mut all = BytesMut::with_capacity(len);
+        for chunk in self.sealed.drain(..) {
+            all.extend_from_slice(&chunk);
+        }
+        all.extend_from_slice(&self.tail.split());
+        all.freeze()
+    }
+
+    /// Queues one frame. A masked header masks a copy of the payload.
+    pub(crate) fn push_frame(&mut self, header: &Header, payload: Bytes) {
+        let mut head = [0; MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head);
+        self.tail.extend_from_slice(&head[..head_len]);
+        self.len += head_len + payload.len();
+        match header.mask {
+            Some(key) => {
+                let start = self.tail.len();
+                self.tail.extend_from_slice(&payload);
+                mask::apply(&mut self.tail[start..], key, 0);
+            }
+            None if payload.len() >= COPY_LIMIT => {
+                self.sealed.push_back(self.tail.split().freeze());
+                self.sealed.push_back(payload);
+            }
+            None => self.tail.extend_from_slice(&payload),
+        }
+    }
+}
+
+impl Buf for Output {
+    fn remaining(&self) -> usize {
+        self.len
+    }
+
+    fn chunk(&self) -> &[u8] {
+        match self.sealed.front() {
+            Some(chunk) => chunk,
+            None => &self.tail,
+        }
+    }
+
+    fn advance(&mut self, mut cnt: usize) {
+        assert!(cnt <= self.len, "advanced past the end of the output");
+        self.len -= cnt;
+        while cnt > 0 {
+            match self.sealed.front_mut() {
+                Some(front) if front.len() <= cnt => {
+                    cnt -= front.len();
+                    self.sealed.pop_front();
+                }
+                Some(front) => {
+                    front.advance(cnt);
+                    return;
+                }
+                None => {
+                    self.tail.advance(cnt);
+                    return;
+                }
+            }
+        }
+        // Drop empty sealed chunks so `chunk` never returns an empty slice early.
+        while self.sealed.front().is_some_and(Bytes::is_empty) {
+            self.sealed.pop_front();
+        }
+    }
+
+    #[cfg(feature = "std")]
+    fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
+        let chunks = self
+            .sealed
+            .iter()
+            .map(|c| &c[..])
+            .chain(core::iter::once(&self.tail[..]))
+            .filter(|c| !c.is_empty());
+        let mut n = 0;
+        for (slot, chunk) in dst.iter_mut().zip(chunks) {
+            *slot = std::io::IoSlice::new(chunk);
+            n += 1;
+        }
+        n
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::frame::Opcode;
+
+    fn header(len: usize) -> Header {
+        Header {
+            fin: true,
+            rsv: 0,
+            opcode: Opcode::Binary,
+            mask: None,
+            payload_len: len as u64,
+        }
+    }
+
+    #[test]
+    fn large_payload_is_queued_without_copy_and_drains_in_order() {
+        let mut out = Output::default();
+        out.push_frame(&header(3), Bytes::from_static(b"abc"));
+        let big = Bytes::from(alloc::vec![7u8; COPY_LIMIT]);
+        out.push_frame(&header(big.len()), big.clone());
+        out.push_frame(&header(1), Bytes::from_static(b"z"));
+        assert_eq!(out.len(), 5 + 4 + COPY_LIMIT + 3);
+
+        let mut drained = alloc::vec::Vec::new();
+        while out.has_remaining() {
+            let n = out.chunk().len().min(1000);
+            assert!(n > 0);
+            drained.extend_from_slice(&out.chunk()[..n]);
+            out.advance(n);
+        }
+        let mut expected = alloc::vec![0x82, 3];
+        expected.extend_from_slice(b"abc");
+        expected.extend_from_slice(&[0x82, 126, 0x10, 0x00]);
+        expected.extend_from_slice(&big);
+        expected.extend_from_slice(&[0x82, 1, b'z']);
+        assert_eq!(drained, expected);
+        assert!(out.is_empty());
+    }
+
+    #[test]
+    fn take_concatenates_everything() {
+        let mut out = Output::default();
+        let big = Bytes::from(alloc::vec![1u8; COPY_LIMIT + 1]);
+        out.push_frame(&header(big.len()), big);
+        out.push_frame(&header(0), Bytes::new());
+        let all = out.take();
+        assert_eq!(all.len(), 4 + COPY_LIMIT + 1 + 2);
+        assert!(out.is_empty() && out.take().is_empty());
+    }
+}

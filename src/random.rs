@@ -1,0 +1,91 @@
+//! Unpredictable bytes for masking keys and handshake nonces.
+//!
+//! A client's masking keys must be unpredictable to the peer (RFC 6455
+//! section 10.3), so the default source is the operating system's. Tests and
+//! fuzzers that need determinism, and `no_std` users, supply their own
+//! [`RandomSource`].
+
+/// A source of unpredictable bytes.
+pub trait RandomSource: Send {
+    /// Fills `dest` with unpredictable bytes.
+    fn fill_bytes(&mut self, dest: &mut [u8]);
+}
+
+/// The operating system's random source, read in blocks so that a masking key
+/// does not cost a system call per frame.
+#[cfg(feature = "std")]
+pub struct OsRandom {
+    block: [u8; 64],
+    used: usize,
+}
+
+#[cfg(feature = "std")]
+impl OsRandom {
+    /// A new source; nothing is read from the OS until bytes are asked for.
+    #[must_use]
+    pub fn new() -> Self {
+        OsRandom {
+            block: [0; 64],
+            used: 64,
+        }
+    }
+}
+
+#[cfg(feature = "std")]
+impl Default for OsRandom {
+    fn default() -> Self {
+        OsRandom::new()
+    }
+}
+
+#[cfg(feature = "std")]
+impl core::fmt::Debug for OsRandom {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        // Never print bytes that may still become keys.
+        f.debug_struct("OsRandom").finish_non_exhaustive()
+    }
+}
+
+#[cfg(feature = "std")]
+impl RandomSource for OsRandom {
+    /// # Panics
+    ///
+    /// If the operating system cannot supply random bytes, which on the
+    /// platforms `getrandom` supports means the system is broken; masking with
+    /// predictable keys instead would be a security hole.
+    fn fill_bytes(&mut self, mut dest: &mut [u8]) {
+        while !dest.is_empty() {
+            if self.used == self.block.len() {
+                getrandom::fill(&mut self.block).expect("the OS random source failed");
+                self.used = 0;
+            }
+            let n = dest.len().min(self.block.len() - self.used);
+            dest[..n].copy_from_slice(&self.block[self.used..self.used + n]);
+            // Bytes handed out are never handed out again.
+            self.block[self.used..self.used + n].fill(0);
+            self.used += n;
+            dest = &mut dest[n..];
+        }
+    }
+}
+
+#[cfg(all(test, feature = "std"))]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn os_random_yields_different_keys() {
+        let mut rng = OsRandom::new();
+        let mut keys = std::collections::HashSet::new();
+        for _ in 0..100 {
+            let mut key = [0u8; 4];
+            rng.fill_bytes(&mut key);
+            keys.insert(key);
+        }
+        // 100 draws from 2^32: a repeat is vanishingly unlikely.
+        assert!(keys.len() >= 99);
+        let mut big = [0u8; 200];
+        rng.fill_bytes(&mut big);
+        assert!(big.iter().any(|&b| b != 0));
+    }
+}
