@@ -555,7 +555,7 @@ impl Connection {
 
     /// Removes and returns all waiting output as one buffer.
     pub fn take_output(&mut self) -> Bytes {
-        self.output().take()
+        self.output().take_bytes()
     }
 
     /// Whether output is waiting to be written.

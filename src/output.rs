@@ -40,7 +40,7 @@ impl Output {
     }
 
     /// Removes and returns everything waiting, as one contiguous buffer.
-    pub fn take(&mut self) -> Bytes {
+    pub fn take_bytes(&mut self) -> Bytes {
         let len = core::mem::take(&mut self.len);
         if self.sealed.is_empty() {
             return self.tail.split().freeze();
@@ -174,8 +174,8 @@ mod tests {
         let big = Bytes::from(alloc::vec![1u8; COPY_LIMIT + 1]);
         out.push_frame(&header(big.len()), big);
         out.push_frame(&header(0), Bytes::new());
-        let all = out.take();
+        let all = out.take_bytes();
         assert_eq!(all.len(), 4 + COPY_LIMIT + 1 + 2);
-        assert!(out.is_empty() && out.take().is_empty());
+        assert!(out.is_empty() && out.take_bytes().is_empty());
     }
 }
