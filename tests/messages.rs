@@ -1,0 +1,284 @@
+//! Messages: fragmentation, UTF-8 (fail fast), streaming mode, sending.
+
+mod common;
+
+use bytes::Bytes;
+use common::*;
+use rfc6455::frame::Opcode;
+use rfc6455::{Chunk, Config, DataKind, Error, Event, Message};
+
+fn streaming() -> Config {
+    let mut config = Config::default();
+    config.streaming = true;
+    config
+}
+
+#[test]
+fn reassembles_fragments_with_control_frames_between_them() {
+    let mut conn = server(Config::default());
+    let mut bytes = client_frame(false, Opcode::Text, b"Hel");
+    bytes.extend(client_frame(true, Opcode::Ping, b"p"));
+    bytes.extend(client_frame(false, Opcode::Continuation, b"lo, "));
+    bytes.extend(client_frame(true, Opcode::Pong, b"q"));
+    bytes.extend(client_frame(true, Opcode::Continuation, b"world"));
+    let (events, error) = feed(&mut conn, &bytes);
+    assert_eq!(error, None);
+    assert_eq!(
+        events,
+        vec![
+            Event::Ping(Bytes::from_static(b"p")),
+            Event::Pong(Bytes::from_static(b"q")),
+            Event::Message("Hello, world".into()),
+        ]
+    );
+}
+
+#[test]
+fn rejects_continuation_without_a_started_message_with_1002() {
+    let mut conn = server(Config::default());
+    let (_, error) = feed(&mut conn, &client_frame(true, Opcode::Continuation, b"x"));
+    assert_eq!(error, Some(Error::UnexpectedContinuation));
+    assert_eq!(close_code_sent(&conn.take_output()), Some(1002));
+}
+
+#[test]
+fn rejects_new_data_frame_during_fragmented_message_with_1002() {
+    let mut conn = server(Config::default());
+    let mut bytes = client_frame(false, Opcode::Binary, b"a");
+    bytes.extend(client_frame(true, Opcode::Text, b"b"));
+    let (_, error) = feed(&mut conn, &bytes);
+    assert_eq!(error, Some(Error::ExpectedContinuation));
+    assert_eq!(close_code_sent(&conn.take_output()), Some(1002));
+}
+
+#[test]
+fn rejects_message_over_max_message_size_across_fragments_with_1009() {
+    let mut config = Config::default();
+    config.max_message_size = 10;
+    let mut conn = server(config);
+    let mut bytes = client_frame(false, Opcode::Binary, &[0; 6]);
+    bytes.extend(client_frame(true, Opcode::Continuation, &[0; 5]));
+    let (_, error) = feed(&mut conn, &bytes);
+    assert_eq!(error, Some(Error::MessageTooLarge));
+    assert_eq!(close_code_sent(&conn.take_output()), Some(1009));
+}
+
+#[test]
+fn accepts_message_exactly_at_max_message_size() {
+    let mut config = Config::default();
+    config.max_message_size = 11;
+    let mut conn = server(config);
+    let mut bytes = client_frame(false, Opcode::Binary, &[0; 6]);
+    bytes.extend(client_frame(true, Opcode::Continuation, &[0; 5]));
+    let (events, error) = feed(&mut conn, &bytes);
+    assert_eq!(error, None);
+    assert_eq!(
+        events,
+        vec![Event::Message(Message::Binary(vec![0; 11].into()))]
+    );
+}
+
+#[test]
+fn invalid_utf8_fails_with_1007_inside_a_partially_received_frame() {
+    let mut conn = server(Config::default());
+    let mut payload = b"valid text, then ".to_vec();
+    payload.extend_from_slice(&[0xCE, 0xBA, 0xE1, 0xBD, 0xB9, 0xCF, 0x83, 0xCE, 0xBC, 0xCE]);
+    payload.extend_from_slice(&[0xB5, 0xED, 0xA0, 0x80]); // a surrogate: invalid
+    payload.extend_from_slice(&[b'x'; 100]);
+    let bytes = client_frame(true, Opcode::Text, &payload);
+    // Everything up to and including the first certainly-bad byte (0xA0).
+    let bad_at = bytes.len() - 100 - 1;
+    let (_, error) = feed(&mut conn, &bytes[..bad_at - 1]);
+    assert_eq!(error, None, "valid prefix must not fail");
+    let (_, error) = feed(&mut conn, &bytes[bad_at - 1..bad_at]);
+    assert_eq!(error, Some(Error::InvalidUtf8));
+    assert_eq!(close_code_sent(&conn.take_output()), Some(1007));
+}
+
+#[test]
+fn invalid_utf8_fails_with_1007_in_a_middle_fragment_before_the_message_ends() {
+    let mut conn = server(Config::default());
+    let mut bytes = client_frame(false, Opcode::Text, "κόσμε".as_bytes());
+    bytes.extend(client_frame(
+        false,
+        Opcode::Continuation,
+        &[0xF4, 0x90, 0x80, 0x80],
+    ));
+    let (events, error) = feed(&mut conn, &bytes);
+    assert!(events.is_empty());
+    assert_eq!(error, Some(Error::InvalidUtf8));
+    assert_eq!(close_code_sent(&conn.take_output()), Some(1007));
+}
+
+#[test]
+fn code_point_split_across_fragments_is_accepted() {
+    let mut conn = server(Config::default());
+    let euro = "€".as_bytes();
+    let mut bytes = client_frame(false, Opcode::Text, &euro[..1]);
+    bytes.extend(client_frame(false, Opcode::Continuation, &euro[1..2]));
+    bytes.extend(client_frame(true, Opcode::Continuation, &euro[2..]));
+    let (events, error) = feed(&mut conn, &bytes);
+    assert_eq!((events, error), (vec![Event::Message("€".into())], None));
+}
+
+#[test]
+fn text_ending_inside_a_code_point_fails_with_1007() {
+    let mut conn = server(Config::default());
+    let (_, error) = feed(
+        &mut conn,
+        &client_frame(true, Opcode::Text, &"€".as_bytes()[..2]),
+    );
+    assert_eq!(error, Some(Error::InvalidUtf8));
+    assert_eq!(close_code_sent(&conn.take_output()), Some(1007));
+}
+
+#[test]
+fn binary_messages_are_not_checked_for_utf8() {
+    let mut conn = server(Config::default());
+    let (events, error) = feed(
+        &mut conn,
+        &client_frame(true, Opcode::Binary, &[0xFF, 0xC0]),
+    );
+    assert_eq!(error, None);
+    assert_eq!(
+        events,
+        vec![Event::Message(Message::Binary(vec![0xFF, 0xC0].into()))]
+    );
+}
+
+#[test]
+fn streaming_delivers_partial_frames_marked_with_message_start_and_end() {
+    let mut conn = server(streaming());
+    let mut bytes = client_frame(false, Opcode::Binary, b"abcdef");
+    bytes.extend(client_frame(true, Opcode::Continuation, b"gh"));
+    let (first, _) = feed(&mut conn, &bytes[..2 + 4 + 3]);
+    let (rest, error) = feed(&mut conn, &bytes[9..]);
+    assert_eq!(error, None);
+    let chunk = |payload: &'static [u8], is_first, is_last| {
+        Event::Chunk(Chunk {
+            kind: DataKind::Binary,
+            payload: Bytes::from_static(payload),
+            is_first,
+            is_last,
+        })
+    };
+    assert_eq!(first, vec![chunk(b"abc", true, false)]);
+    assert_eq!(
+        rest,
+        vec![chunk(b"def", false, false), chunk(b"gh", false, true)]
+    );
+}
+
+#[test]
+fn streaming_marks_an_empty_message_as_first_and_last() {
+    let mut conn = server(streaming());
+    let (events, _) = feed(&mut conn, &client_frame(true, Opcode::Text, b""));
+    assert_eq!(
+        events,
+        vec![Event::Chunk(Chunk {
+            kind: DataKind::Text,
+            payload: Bytes::new(),
+            is_first: true,
+            is_last: true,
+        })]
+    );
+}
+
+#[test]
+fn streaming_validates_utf8_across_chunks() {
+    let mut conn = server(streaming());
+    let text = "añb€c𝄞".as_bytes();
+    let bytes = client_frame(true, Opcode::Text, text);
+    let mut received = Vec::new();
+    for byte in &bytes {
+        let (events, error) = feed(&mut conn, std::slice::from_ref(byte));
+        assert_eq!(error, None);
+        for event in events {
+            let Event::Chunk(chunk) = event else {
+                panic!("{event:?}")
+            };
+            received.extend_from_slice(&chunk.payload);
+        }
+    }
+    assert_eq!(received, text);
+
+    let mut conn = server(streaming());
+    let (_, error) = feed(&mut conn, &client_frame(true, Opcode::Text, b"ok\xFF"));
+    assert_eq!(error, Some(Error::InvalidUtf8));
+}
+
+#[test]
+fn send_splits_messages_at_the_configured_fragment_size() {
+    let mut config = Config::default();
+    config.fragment_size = std::num::NonZeroUsize::new(4);
+    let mut conn = server(config);
+    conn.send(Message::from("0123456789")).unwrap();
+    let frames = decode_frames(&conn.take_output());
+    let shape: Vec<_> = frames
+        .iter()
+        .map(|(h, p)| (h.fin, h.opcode, p.len()))
+        .collect();
+    assert_eq!(
+        shape,
+        vec![
+            (false, Opcode::Text, 4),
+            (false, Opcode::Continuation, 4),
+            (true, Opcode::Continuation, 2),
+        ]
+    );
+}
+
+#[test]
+fn send_fragment_lets_the_caller_choose_fragments() {
+    let mut conn = server(Config::default());
+    conn.send_fragment(DataKind::Binary, Bytes::from_static(b"ab"), false)
+        .unwrap();
+    assert_eq!(
+        conn.send(Message::from("x")),
+        Err(Error::FragmentedSendInProgress)
+    );
+    assert_eq!(
+        conn.send_fragment(DataKind::Text, Bytes::from_static(b"x"), true),
+        Err(Error::FragmentedSendInProgress)
+    );
+    conn.ping(Bytes::from_static(b"between")).unwrap();
+    conn.send_fragment(DataKind::Binary, Bytes::from_static(b"cd"), true)
+        .unwrap();
+    conn.send(Message::from("next")).unwrap();
+
+    let mut peer = client(Config::default());
+    let (events, error) = feed(&mut peer, &conn.take_output());
+    assert_eq!(error, None);
+    assert_eq!(
+        events,
+        vec![
+            Event::Ping(Bytes::from_static(b"between")),
+            Event::Message(Message::Binary(Bytes::from_static(b"abcd"))),
+            Event::Message("next".into()),
+        ]
+    );
+}
+
+#[test]
+fn send_refuses_to_grow_output_past_its_limit() {
+    let mut config = Config::default();
+    config.max_output_buffer = 100;
+    let mut conn = server(config);
+    conn.send(Message::Binary(vec![0; 90].into())).unwrap();
+    assert_eq!(
+        conn.send(Message::Binary(vec![0; 20].into())),
+        Err(Error::OutputBufferFull)
+    );
+    assert_eq!(Error::OutputBufferFull.close_code(), None);
+    conn.take_output();
+    conn.send(Message::Binary(vec![0; 20].into())).unwrap();
+}
+
+#[test]
+fn control_payloads_over_125_bytes_are_refused_when_sending() {
+    let mut conn = server(Config::default());
+    let long = Bytes::from(vec![0; 126]);
+    assert_eq!(conn.ping(long.clone()), Err(Error::ControlPayloadTooLong));
+    assert_eq!(conn.pong(long), Err(Error::ControlPayloadTooLong));
+    assert!(conn.take_output().is_empty());
+}
