@@ -14,6 +14,10 @@ Reads OUTDIR/index.json, shaped {agent: {case_id: {"behavior", "behaviorClose",
     behavior is INFORMATIONAL too (wstest reports that pair for 7.1.6, 7.13.1
     and 7.13.2, whose outcome the RFC leaves open).
 
+The last line counts acceptable and failing cases over all roles, as
+"autobahn: N passed, M failed" (cases that should have run but did not count
+as failed).
+
 Standard library only.
 """
 
@@ -30,19 +34,36 @@ def case_key(case_id):
     return tuple((0, int(p), "") if p.isdigit() else (1, 0, p) for p in case_id.split("."))
 
 
+def is_next(a, b):
+    """Is case b the sibling right after case a (6.4.3, 6.4.4)?"""
+    head_a, _, last_a = a.rpartition(".")
+    head_b, _, last_b = b.rpartition(".")
+    return head_a == head_b and last_a.isdigit() and last_b.isdigit() and int(last_b) == int(last_a) + 1
+
+
+def compact(ids):
+    """Sorted ids, runs of 3+ consecutive siblings as ranges: 12.1.1-12.1.18."""
+    runs = []
+    for case_id in sorted(ids, key=case_key):
+        if runs and is_next(runs[-1][-1], case_id):
+            runs[-1].append(case_id)
+        else:
+            runs.append([case_id])
+    return " ".join("%s-%s" % (r[0], r[-1]) if len(r) >= 3 else " ".join(r) for r in runs)
+
+
 def problem(case_id, res):
     """Why this case fails the run, or None if it is acceptable."""
-    behavior = res.get("behavior")
-    close = res.get("behaviorClose")
-    group = case_id.split(".")[0]
+    behavior, close = res.get("behavior"), res.get("behaviorClose")
+    reasons = []
     if behavior == "UNIMPLEMENTED":
-        if group not in UNIMPLEMENTED_OK:
-            return "UNIMPLEMENTED outside 12.x/13.x"
+        if case_id.split(".")[0] not in UNIMPLEMENTED_OK:
+            reasons.append("UNIMPLEMENTED outside 12.x/13.x")
     elif behavior not in ("OK", "INFORMATIONAL"):
-        return "behavior %s" % behavior
-    if close == "OK" or (close == "INFORMATIONAL" and behavior == "INFORMATIONAL"):
-        return None
-    return "behaviorClose %s" % close
+        reasons.append("behavior %s" % behavior)
+    if not (close == "OK" or (close == "INFORMATIONAL" and behavior == "INFORMATIONAL")):
+        reasons.append("behaviorClose %s" % close)
+    return ", ".join(reasons) or None
 
 
 def count_table(title, counts, always):
@@ -52,28 +73,27 @@ def count_table(title, counts, always):
 
 
 def report_role(role, outdir, expected):
-    """Print one role's summary; return a list of failure messages."""
+    """Print one role's summary; return (cases passed, cases failed, failure lines)."""
     path = os.path.join(outdir, "index.json")
     print("== %s role: %s" % (role, path))
     try:
         with open(path) as f:
             index = json.load(f)
     except (OSError, ValueError) as e:
-        print("  cannot read results: %s" % e)
-        return ["%s: no readable index.json (%s)" % (role, e)]
-    if not isinstance(index, dict):
-        return ["%s: index.json is not an object" % role]
+        print("  no results")
+        return 0, len(expected or [None]), ["no readable %s (%s)" % (path, e)]
+    if not isinstance(index, dict) or not any(index.values()):
+        print("  no results")
+        return 0, len(expected or [None]), ["%s holds no case" % path]
 
+    passed = failed = 0
     failures = []
-    if not any(index.values()):
-        failures.append("%s: index.json has no cases" % role)
-    for agent in sorted(index):
-        cases = index[agent]
+    for agent, cases in sorted(index.items()):
         print("  agent %r: %d cases" % (agent, len(cases)))
-        behaviors, closes, not_ok = {}, {}, {}
-        duration_9, count_9 = 0, 0
-        for case_id in sorted(cases, key=case_key):
-            res = cases[case_id]
+        prefix = "agent %r: " % agent if len(index) > 1 else ""
+        behaviors, closes, not_ok, bad = {}, {}, {}, {}
+        duration_9 = count_9 = 0
+        for case_id, res in cases.items():
             b, c = res.get("behavior"), res.get("behaviorClose")
             behaviors[b] = behaviors.get(b, 0) + 1
             closes[c] = closes.get(c, 0) + 1
@@ -81,29 +101,28 @@ def report_role(role, outdir, expected):
                 not_ok.setdefault("%s/%s" % (b, c), []).append(case_id)
             why = problem(case_id, res)
             if why:
-                failures.append("%s: case %s: %s" % (role, case_id, why))
+                bad.setdefault(why, []).append(case_id)
+                failed += 1
+            else:
+                passed += 1
             if case_id.split(".")[0] == "9":
                 duration_9 += res.get("duration") or 0
                 count_9 += 1
         count_table("behavior", behaviors, BEHAVIORS)
         count_table("behaviorClose", closes, ["OK"])
-        if not_ok:
-            print("  not OK (behavior/behaviorClose: case ids):")
-            for outcome in sorted(not_ok):
-                ids = not_ok[outcome]
-                print("    %s (%d): %s" % (outcome, len(ids), " ".join(ids)))
-        else:
-            print("  not OK: none")
+        print("  not OK (behavior/behaviorClose: case ids):%s" % ("" if not_ok else " none"))
+        for outcome, ids in sorted(not_ok.items()):
+            print("    %s (%d): %s" % (outcome, len(ids), compact(ids)))
         print("  9.x total duration: %d ms over %d cases" % (duration_9, count_9))
-        if expected is not None:
-            missing = sorted(set(expected) - set(cases), key=case_key)
-            if missing:
-                shown = " ".join(missing[:20]) + (" ..." if len(missing) > 20 else "")
-                failures.append("%s: agent %r: %d expected cases did not run: %s"
-                                % (role, agent, len(missing), shown))
-    if expected is not None and not index:
-        failures.append("%s: none of the %d expected cases ran" % (role, len(expected)))
-    return failures
+
+        for why, ids in sorted(bad.items()):
+            failures.append("%s%s (%d): %s" % (prefix, why, len(ids), compact(ids)))
+        missing = set(expected or ()) - set(cases)
+        if missing:
+            failed += len(missing)
+            failures.append("%sexpected cases that did not run (%d): %s"
+                            % (prefix, len(missing), compact(missing)))
+    return passed, failed, failures
 
 
 def main(argv):
@@ -117,17 +136,22 @@ def main(argv):
         print(__doc__.strip().splitlines()[2], file=sys.stderr)
         return 2
 
+    passed = failed = 0
     failures = []
     for role, outdir in roles:
-        failures += report_role(role, outdir, expected)
+        role_passed, role_failed, role_failures = report_role(role, outdir, expected)
+        passed += role_passed
+        failed += role_failed
+        failures += ["%s: %s" % (role, why) for why in role_failures]
         print()
     if failures:
-        print("AUTOBAHN: FAIL (%d problems)" % len(failures))
-        for msg in failures:
-            print("  " + msg)
-        return 1
-    print("AUTOBAHN: PASS (%s)" % ", ".join(role for role, _ in roles))
-    return 0
+        print("AUTOBAHN: FAIL")
+        for line in failures:
+            print("  " + line)
+    else:
+        print("AUTOBAHN: PASS (%s)" % ", ".join(role for role, _ in roles))
+    print("autobahn: %d passed, %d failed" % (passed, failed))
+    return 1 if failures else 0
 
 
 if __name__ == "__main__":

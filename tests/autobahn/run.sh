@@ -2,20 +2,20 @@
 # Autobahn|Testsuite conformance run for rfc6455, in both roles:
 #   server role: wstest -m fuzzingclient drives examples/autobahn_server on 127.0.0.1:9002
 #   client role: examples/autobahn_client drives wstest -m fuzzingserver on 127.0.0.1:9001
-# then summarises target/autobahn/{server,client}/index.json (tests/autobahn/report.py)
+# then summarises target/autobahn/{server,client}/index.json with tests/autobahn/report.py
 # and exits non-zero if anything failed.
 #
-# Usage: bash tests/autobahn/run.sh        (works from any directory)
+# Usage: bash tests/autobahn/run.sh        (from any directory)
 # Environment:
 #   AUTOBAHN_CASES    comma-separated case patterns, default "*" (all); e.g. "1.*,2.*,9.1.1"
 #   AUTOBAHN_ROLES    roles to run, default "server client"
-#   AUTOBAHN_TIMEOUT  seconds allowed for each role's run, default 1800
+#   AUTOBAHN_TIMEOUT  seconds allowed for each role's run, default 600 (a full run takes ~40 s)
 #   AUTOBAHN_SKIP_BUILD=1                       skip `cargo build --release --examples`
 #   AUTOBAHN_SERVER_BIN, AUTOBAHN_CLIENT_BIN    testees, default target/release/examples/autobahn_{server,client}
-#   AUTOBAHN_PYTHON27                           Python 2.7 to install wstest with (default: pyenv's 2.7.18)
+#   AUTOBAHN_PYTHON27                           Python 2.7 for wstest, default pyenv's 2.7.18
 #
 # wstest (autobahntestsuite, Python 2.7 only) is installed on first use into
-# target/autobahn-venv with the pins below and reused while `wstest` runs.
+# target/autobahn-venv with the pins below, and reused while it runs.
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -26,15 +26,15 @@ VENV=target/autobahn-venv
 WSTEST=$VENV/bin/wstest
 CASES=${AUTOBAHN_CASES:-*}
 ROLES=${AUTOBAHN_ROLES:-server client}
-RUN_TIMEOUT=${AUTOBAHN_TIMEOUT:-1800}
+RUN_TIMEOUT=${AUTOBAHN_TIMEOUT:-600}
 BIN_DIR=${CARGO_TARGET_DIR:-target}/release/examples
 SERVER_BIN=${AUTOBAHN_SERVER_BIN:-$BIN_DIR/autobahn_server}
 CLIENT_BIN=${AUTOBAHN_CLIENT_BIN:-$BIN_DIR/autobahn_client}
 SERVER_PORT=9002 # our server, tested by wstest's fuzzingclient
 CLIENT_PORT=9001 # wstest's fuzzingserver, tested by our client
 
-# Python 2.7 versions that install and run together (pip resolves the same set
-# unpinned today; the pins keep it that way).
+# Versions that install and run together on Python 2.7 (what pip resolves today;
+# pinned so that it stays so).
 VIRTUALENV_PINS=(virtualenv==20.15.1 distlib==0.4.4 filelock==3.2.1 platformdirs==2.0.2
   importlib-metadata==2.1.3 importlib-resources==3.3.1 zipp==1.2.0 configparser==4.0.2
   contextlib2==0.6.0.post1 pathlib2==2.3.7.post1 scandir==1.10.0 singledispatch==3.7.0
@@ -51,14 +51,29 @@ WSTEST_PINS=(autobahntestsuite==25.10.1 autobahn==0.10.9 Twisted==19.10.0 txaio=
 log() { printf '[autobahn] %s\n' "$*"; }
 die() { printf '[autobahn] error: %s\n' "$*" >&2; exit 1; }
 
-# --- processes: every background process is recorded and ended on exit -------
+# --- processes ----------------------------------------------------------------
+# Every command that may take a while runs in the background under `timeout`
+# with its PID recorded, so that the trap can end it at once.
 PIDS=()
-stop() { # PID: end a process this script started (timeout forwards the signal)
-  local p keep=()
-  kill "$1" 2>/dev/null || true
-  wait "$1" 2>/dev/null || true
+spawn() { # SECONDS CMD...: start CMD, bounded by SECONDS; its PID goes to $SPAWNED
+  timeout -k 10 "$@" &
+  SPAWNED=$!
+  PIDS+=("$SPAWNED")
+}
+reap() { # PID: wait for a spawned process and forget it; returns its exit status
+  local p keep=() rc=0
+  wait "$1" || rc=$?
   for p in "${PIDS[@]}"; do [[ $p == "$1" ]] || keep+=("$p"); done
   PIDS=("${keep[@]}")
+  return "$rc"
+}
+run() { # SECONDS CMD...: spawn CMD and wait for it
+  spawn "$@"
+  reap "$SPAWNED"
+}
+stop() { # PID: end a spawned process (timeout passes the signal on to its command)
+  kill "$1" 2>/dev/null || true
+  reap "$1" 2>/dev/null || true
 }
 # shellcheck disable=SC2317 # invoked by the trap
 cleanup() {
@@ -75,7 +90,7 @@ listening() { # PORT: is a TCP socket listening on it? (reads /proc, connects to
   for f in /proc/net/tcp /proc/net/tcp6; do [[ -r $f ]] && files+=("$f"); done
   awk -v p=":$hex" '$2 ~ (p "$") && $4 == "0A" { found = 1 } END { exit !found }' "${files[@]}"
 }
-wait_listening() { # PORT PID: wait up to 30 s for PID to listen on PORT
+wait_listening() { # PORT PID: wait up to 30 s for process PID to listen on PORT
   local i
   for ((i = 0; i < 300; i++)); do
     listening "$1" && return 0
@@ -83,6 +98,9 @@ wait_listening() { # PORT PID: wait up to 30 s for PID to listen on PORT
     sleep 0.1
   done
   return 1
+}
+status_text() { # EXIT_STATUS
+  if (($1 == 124)); then echo "status 124 (timed out after $RUN_TIMEOUT s)"; else echo "status $1"; fi
 }
 
 # --- wstest ---------------------------------------------------------------------
@@ -99,15 +117,14 @@ find_python27() {
 }
 
 install_wstest() {
-  local py start
-  py=$(find_python27) || die "no Python 2.7 found (set AUTOBAHN_PYTHON27, or install 2.7.18 with pyenv)"
-  start=$SECONDS
+  local py start=$SECONDS
+  py=$(find_python27) || die "no Python 2.7 (set AUTOBAHN_PYTHON27, or install 2.7.18 with pyenv)"
   log "installing wstest with $py into $VENV"
   rm -rf "$BOOT" "$VENV"
-  timeout 600 "$py" -m pip install --disable-pip-version-check --no-warn-script-location \
+  run 600 "$py" -m pip install --disable-pip-version-check --no-warn-script-location \
     --target "$BOOT" "${VIRTUALENV_PINS[@]}"
-  PYTHONPATH=$BOOT timeout 300 "$py" -m virtualenv --app-data "$BOOT/app-data" "$VENV"
-  timeout 900 "$VENV/bin/pip" install --disable-pip-version-check "${WSTEST_PINS[@]}"
+  PYTHONPATH=$BOOT run 300 "$py" -m virtualenv --app-data "$BOOT/app-data" "$VENV"
+  run 900 "$VENV/bin/pip" install --disable-pip-version-check "${WSTEST_PINS[@]}"
   log "wstest installed in $((SECONDS - start)) s"
 }
 
@@ -130,7 +147,7 @@ with open(dst, "w") as f:
     json.dump(spec, f, indent=2)
 EOF
 done
-# The case ids wstest will run, so that a run cut short (say, a testee crash) fails.
+# The ids of the cases wstest will run, so that a run cut short (a testee crash, say) fails.
 timeout 60 "$VENV/bin/python" - "$OUT/fuzzingclient.json" >"$OUT/expected-cases.json" <<'EOF' ||
 import json, sys
 from autobahntestsuite.fuzzing import CaseSet, CaseSetname, CaseBasename, Cases, CaseCategories, CaseSubCategories
@@ -144,74 +161,67 @@ if unknown or not cases:
 print(json.dumps(cases))
 EOF
   die "AUTOBAHN_CASES=\"$CASES\" does not select valid cases"
-log "cases: \"$CASES\" ($(python3 -c 'import json,sys; print(len(json.load(open(sys.argv[1]))))' "$OUT/expected-cases.json") cases)"
+log "cases: \"$CASES\" ($(python3 -c 'import json, sys; print(len(json.load(open(sys.argv[1]))))' "$OUT/expected-cases.json") cases)"
 
 # --- testees ----------------------------------------------------------------------
 if [[ ${AUTOBAHN_SKIP_BUILD:-0} != 1 ]]; then
   log "cargo build --release --examples"
-  timeout 1800 cargo build --release --examples
+  run 1800 cargo build --release --examples
 fi
 
 # --- roles --------------------------------------------------------------------------
 PROBLEMS=()
 REPORT_ARGS=()
-status_text() { # EXIT_STATUS
-  if (($1 == 124)); then echo "status 124 (timed out after $RUN_TIMEOUT s)"; else echo "status $1"; fi
-}
 
 run_server_role() {
-  local pid rc
+  local server rc=0
   [[ -x $SERVER_BIN ]] || die "no testee server at $SERVER_BIN"
   listening "$SERVER_PORT" && die "port $SERVER_PORT is already in use"
   rm -rf "$OUT/server"
   log "server role: $SERVER_BIN 127.0.0.1:$SERVER_PORT (log: $OUT/server-testee.log)"
-  timeout -k 10 "$((RUN_TIMEOUT + 60))" "$SERVER_BIN" "127.0.0.1:$SERVER_PORT" >"$OUT/server-testee.log" 2>&1 &
-  pid=$!
-  PIDS+=("$pid")
-  if ! wait_listening "$SERVER_PORT" "$pid"; then
+  spawn "$((RUN_TIMEOUT + 60))" "$SERVER_BIN" "127.0.0.1:$SERVER_PORT" >"$OUT/server-testee.log" 2>&1
+  server=$SPAWNED
+  if ! wait_listening "$SERVER_PORT" "$server"; then
     tail -n 20 "$OUT/server-testee.log" >&2 || true
-    die "testee server did not listen on 127.0.0.1:$SERVER_PORT within 30 s"
+    die "the testee server did not listen on 127.0.0.1:$SERVER_PORT within 30 s"
   fi
   log "server role: wstest -m fuzzingclient (log: $OUT/server-wstest.log)"
-  rc=0
-  timeout -k 10 "$RUN_TIMEOUT" "$WSTEST" -m fuzzingclient -s "$OUT/fuzzingclient.json" \
+  run "$RUN_TIMEOUT" "$WSTEST" -m fuzzingclient -s "$OUT/fuzzingclient.json" \
     >"$OUT/server-wstest.log" 2>&1 || rc=$?
   if ((rc != 0)); then
     tail -n 20 "$OUT/server-wstest.log" >&2 || true
     PROBLEMS+=("server role: wstest exited with $(status_text "$rc")")
   fi
-  if ! kill -0 "$pid" 2>/dev/null; then
+  if ! kill -0 "$server" 2>/dev/null; then
     tail -n 20 "$OUT/server-testee.log" >&2 || true
     PROBLEMS+=("server role: the testee server exited during the run")
   fi
-  stop "$pid"
+  stop "$server"
   REPORT_ARGS+=("server=$OUT/server")
 }
 
 run_client_role() {
-  local pid rc
+  local wstest rc=0
   [[ -x $CLIENT_BIN ]] || die "no testee client at $CLIENT_BIN"
   listening "$CLIENT_PORT" && die "port $CLIENT_PORT is already in use"
   rm -rf "$OUT/client"
   log "client role: wstest -m fuzzingserver (log: $OUT/client-wstest.log)"
   # -u 0: no embedded web server (it would listen on port 8080)
-  timeout -k 10 "$((RUN_TIMEOUT + 60))" "$WSTEST" -m fuzzingserver -u 0 -s "$OUT/fuzzingserver.json" \
-    >"$OUT/client-wstest.log" 2>&1 &
-  pid=$!
-  PIDS+=("$pid")
-  if ! wait_listening "$CLIENT_PORT" "$pid"; then
+  spawn "$((RUN_TIMEOUT + 60))" "$WSTEST" -m fuzzingserver -u 0 -s "$OUT/fuzzingserver.json" \
+    >"$OUT/client-wstest.log" 2>&1
+  wstest=$SPAWNED
+  if ! wait_listening "$CLIENT_PORT" "$wstest"; then
     tail -n 20 "$OUT/client-wstest.log" >&2 || true
     die "wstest fuzzingserver did not listen on 127.0.0.1:$CLIENT_PORT within 30 s"
   fi
   log "client role: $CLIENT_BIN ws://127.0.0.1:$CLIENT_PORT rfc6455 (log: $OUT/client-testee.log)"
-  rc=0
-  timeout -k 10 "$RUN_TIMEOUT" "$CLIENT_BIN" "ws://127.0.0.1:$CLIENT_PORT" rfc6455 \
+  run "$RUN_TIMEOUT" "$CLIENT_BIN" "ws://127.0.0.1:$CLIENT_PORT" rfc6455 \
     >"$OUT/client-testee.log" 2>&1 || rc=$?
   if ((rc != 0)); then
     tail -n 20 "$OUT/client-testee.log" >&2 || true
     PROBLEMS+=("client role: the testee client exited with $(status_text "$rc")")
   fi
-  stop "$pid"
+  stop "$wstest"
   REPORT_ARGS+=("client=$OUT/client")
 }
 
