@@ -585,9 +585,7 @@ impl Connection {
     /// [`receive_eof`](Self::receive_eof).
     #[must_use]
     pub fn should_close_transport(&self) -> bool {
-        self.is_closed()
-            && !self.wants_write()
-            && (self.role == Role::Server || self.failed)
+        self.is_closed() && !self.wants_write() && (self.role == Role::Server || self.failed)
     }
 
     /// Whether the connection failed (a protocol error, or end of file

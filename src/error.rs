@@ -99,7 +99,10 @@ impl fmt::Display for Error {
         match self {
             Error::ReservedOpcode(op) => write!(f, "frame uses reserved opcode {op:#x}"),
             Error::ReservedBitsSet(bits) => {
-                write!(f, "frame sets reserved bits {bits:#05b} without a negotiated extension")
+                write!(
+                    f,
+                    "frame sets reserved bits {bits:#05b} without a negotiated extension"
+                )
             }
             Error::InvalidLength => f.write_str("frame length has its most significant bit set"),
             Error::UnmaskedFrame => f.write_str("client sent an unmasked frame"),

@@ -59,3 +59,8 @@ pub use output::Output;
 #[cfg(feature = "std")]
 pub use random::OsRandom;
 pub use random::RandomSource;
+
+/// The README's examples are compiled and run as doc tests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
