@@ -1,22 +1,317 @@
-//! The HTTP/1.1 opening handshake (RFC 6455 section 4).
-//! (Being written: see client.rs and server.rs.)
+//! The HTTP/1.1 opening handshake (RFC 6455 section 4), apart from the
+//! connection.
+//!
+//! Both sides read the peer's head incrementally: bytes are scanned once, in
+//! whatever chunks they arrive, under hard caps on size
+//! ([`Config::max_handshake_size`]) and header count ([`Config::max_headers`]).
+//! Bytes that arrive after the head (frames pipelined behind it) are kept and
+//! handed to the [`Connection`](crate::Connection) the handshake produces.
+//!
+//! - The server side is [`ServerHandshake`] → [`Request`] →
+//!   [`Request::accept`] (or a rejection response, see
+//!   [`HandshakeError::response`] and [`Request::reject`]).
+//! - The client side is [`ClientRequest`] → [`ClientHandshake`] →
+//!   [`Response`]: either [`Accepted`] or a [`Rejection`] (a redirect, a 401,
+//!   ...), which is a value, not an error.
+//!
+//! A whole handshake, in memory, then one message each way:
+//!
+//! ```
+//! use rfc6455::handshake::{Accept, ClientRequest, Response, ServerHandshake};
+//! use rfc6455::{Config, Event, Message, RandomSource};
+//!
+//! # fn main() -> Result<(), rfc6455::Error> {
+//! let config = Config::default();
+//!
+//! // Client: build the request. (Real clients use `start`, which draws the
+//! // key from the OS; this example is deterministic.)
+//! let request = ClientRequest::new("ws://example.com/chat?room=1")?
+//!     .protocol("chat.v2")
+//!     .header("Origin", "https://example.com");
+//! let (request_bytes, mut client) = request.start_with_random(&mut Counter(0), &config)?;
+//!
+//! // Server: read the request, in any chunking.
+//! let mut server = ServerHandshake::new(&config);
+//! let mut request = None;
+//! for chunk in request_bytes.chunks(7) {
+//!     if let Some(r) = server.receive(chunk)? {
+//!         request = Some(r);
+//!     }
+//! }
+//! let request = request.expect("the whole request was fed");
+//! assert_eq!(request.path(), "/chat");
+//! assert_eq!(request.query(), Some("room=1"));
+//! assert_eq!(request.origin(), Some("https://example.com"));
+//!
+//! let protocol = request.first_protocol_in(&["chat.v3", "chat.v2"]);
+//! let mut accept = Accept::default();
+//! if let Some(p) = protocol {
+//!     accept = accept.protocol(p);
+//! }
+//! let (response_bytes, mut server_conn) = request.accept(accept, config.clone())?;
+//!
+//! // Client: read the response.
+//! let accepted = match client.receive(&response_bytes)? {
+//!     Some(Response::Accepted(accepted)) => accepted,
+//!     other => panic!("unexpected {other:?}"),
+//! };
+//! assert_eq!(accepted.protocol(), Some("chat.v2"));
+//! let mut client_conn = accepted.into_connection_with_random(config, Box::new(Counter(0)));
+//!
+//! // Messages flow.
+//! client_conn.send(Message::from("hello"))?;
+//! server_conn.receive(&client_conn.take_output());
+//! match server_conn.next_event()? {
+//!     Some(Event::Message(Message::Text(text))) => assert_eq!(text, "hello"),
+//!     other => panic!("unexpected {other:?}"),
+//! }
+//! server_conn.send(Message::from("hi"))?;
+//! client_conn.receive(&server_conn.take_output());
+//! assert!(matches!(client_conn.next_event()?, Some(Event::Message(_))));
+//! # Ok(())
+//! # }
+//!
+//! // Deterministic bytes, for the example only.
+//! struct Counter(u8);
+//! impl RandomSource for Counter {
+//!     fn fill_bytes(&mut self, dest: &mut [u8]) {
+//!         for b in dest { self.0 = self.0.wrapping_add(1); *b = self.0; }
+//!     }
+//! }
+//! ```
+//!
+//! [`Config::max_handshake_size`]: crate::Config::max_handshake_size
+//! [`Config::max_headers`]: crate::Config::max_headers
 
 use core::fmt;
 
+use alloc::string::String;
+use alloc::vec::Vec;
+use base64::Engine;
+use sha1::{Digest, Sha1};
+
+pub mod client;
+mod head;
+mod http;
+pub mod server;
+
+pub use client::{Accepted, ClientHandshake, ClientRequest, Rejection, Response};
+pub use http::reject;
+pub use server::{Accept, Parsed, Request, ServerHandshake};
+
+/// The GUID that RFC 6455 appends to the client's key.
+const GUID: &[u8] = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11";
+
+/// The `Sec-WebSocket-Accept` value for a `Sec-WebSocket-Key`:
+/// base64(SHA-1(key ++ GUID)), RFC 6455 section 4.2.2.
+///
+/// ```
+/// assert_eq!(
+///     rfc6455::handshake::accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+///     "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+/// );
+/// ```
+#[must_use]
+pub fn accept_key(key: &[u8]) -> String {
+    let mut sha = Sha1::new();
+    sha.update(key);
+    sha.update(GUID);
+    base64::engine::general_purpose::STANDARD.encode(sha.finalize())
+}
+
 /// Why an opening handshake failed.
+///
+/// Errors found in a client's request know the HTTP response a server should
+/// answer with: [`http_status`](Self::http_status) and
+/// [`response`](Self::response).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum HandshakeError {
-    /// The request or response head was not valid HTTP/1.1.
+    /// The request or response head was not valid HTTP/1.1. (400)
     InvalidHttp,
+    /// The head grew past `Config::max_handshake_size` before it ended. (431)
+    TooLarge,
+    /// The head had more than `Config::max_headers` header fields. (431)
+    TooManyHeaders,
+    /// The request method was not `GET`. (405)
+    NotGet,
+    /// The HTTP version was below 1.1 (or not one this parser knows). (505)
+    HttpVersion,
+    /// The request target was not a path (or an absolute URI), or had a
+    /// fragment; or a client URL was malformed. (400)
+    InvalidUri,
+    /// A client URL's scheme was not `ws` or `wss`.
+    UnsupportedScheme,
+    /// A client URL had a fragment (`#...`), which RFC 6455 forbids.
+    FragmentInUri,
+    /// The request had no (or an empty) `Host` header. (400)
+    MissingHost,
+    /// A header that may appear only once appeared more than once. (400)
+    DuplicateHeader(&'static str),
+    /// `Upgrade` did not contain the token `websocket`. (400)
+    MissingUpgrade,
+    /// `Connection` did not contain the token `upgrade`. (400)
+    MissingConnectionUpgrade,
+    /// The request had no `Sec-WebSocket-Key`. (400)
+    MissingKey,
+    /// `Sec-WebSocket-Key` did not decode to 16 bytes of base64. (400)
+    InvalidKey,
+    /// `Sec-WebSocket-Version` was missing or not 13. (426, with
+    /// `Sec-WebSocket-Version: 13`)
+    UnsupportedVersion,
+    /// `Sec-WebSocket-Protocol` was malformed (not a list of tokens; or, in a
+    /// response, more than one). (400)
+    InvalidProtocol,
+    /// `Sec-WebSocket-Extensions` was malformed (for example, an unclosed
+    /// quoted string). (400)
+    InvalidExtension,
+    /// A subprotocol was selected that the client had not offered.
+    ProtocolNotOffered,
+    /// An extension was accepted that the client had not offered.
+    ExtensionNotOffered,
+    /// The response's `Sec-WebSocket-Accept` was missing or did not match the
+    /// key the client sent.
+    InvalidAcceptKey,
+    /// A header name or value passed to a builder was not allowed: the name
+    /// is not an HTTP token, the value contains CR, LF or NUL, or the header
+    /// is one the handshake sets itself.
+    InvalidHeader,
+    /// `receive` was called again after the handshake had produced its
+    /// result.
+    AlreadyComplete,
+}
+
+impl HandshakeError {
+    /// The HTTP status a server answers with when a request fails this way,
+    /// or `None` for errors that do not come from a request (client-side
+    /// errors, local misuse).
+    ///
+    /// 400 for a malformed request, 405 for a method other than GET, 426 for
+    /// a missing or unsupported `Sec-WebSocket-Version`, 431 for a head too
+    /// large or with too many headers, 505 for an HTTP version below 1.1.
+    #[must_use]
+    pub fn http_status(&self) -> Option<u16> {
+        Some(match self {
+            HandshakeError::InvalidHttp
+            | HandshakeError::InvalidUri
+            | HandshakeError::MissingHost
+            | HandshakeError::DuplicateHeader(_)
+            | HandshakeError::MissingUpgrade
+            | HandshakeError::MissingConnectionUpgrade
+            | HandshakeError::MissingKey
+            | HandshakeError::InvalidKey
+            | HandshakeError::InvalidProtocol
+            | HandshakeError::InvalidExtension => 400,
+            HandshakeError::NotGet => 405,
+            HandshakeError::UnsupportedVersion => 426,
+            HandshakeError::TooLarge | HandshakeError::TooManyHeaders => 431,
+            HandshakeError::HttpVersion => 505,
+            HandshakeError::UnsupportedScheme
+            | HandshakeError::FragmentInUri
+            | HandshakeError::ProtocolNotOffered
+            | HandshakeError::ExtensionNotOffered
+            | HandshakeError::InvalidAcceptKey
+            | HandshakeError::InvalidHeader
+            | HandshakeError::AlreadyComplete => return None,
+        })
+    }
+
+    /// The complete HTTP response a server sends for this error (status
+    /// line, headers, a short plain-text body), or `None` if the error has no
+    /// [`http_status`](Self::http_status).
+    ///
+    /// A 405 carries `Allow: GET`; a 426 carries `Upgrade: websocket` and
+    /// `Sec-WebSocket-Version: 13`. Every response carries
+    /// `Connection: close`: close the transport once it is written.
+    #[must_use]
+    pub fn response(&self) -> Option<Vec<u8>> {
+        let status = self.http_status()?;
+        let extra: &[(&str, &str)] = match self {
+            HandshakeError::NotGet => &[("Allow", "GET")],
+            HandshakeError::UnsupportedVersion => {
+                &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")]
+            }
+            _ => &[],
+        };
+        let mut body = String::new();
+        // Writing to a String cannot fail.
+        let _ = fmt::write(&mut body, format_args!("{self}\n"));
+        Some(http::response(status, extra, body.as_bytes()))
+    }
 }
 
 impl fmt::Display for HandshakeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            HandshakeError::InvalidHttp => f.write_str("malformed HTTP"),
+            HandshakeError::InvalidHttp => f.write_str("malformed HTTP head"),
+            HandshakeError::TooLarge => f.write_str("handshake head is too large"),
+            HandshakeError::TooManyHeaders => f.write_str("handshake has too many header fields"),
+            HandshakeError::NotGet => f.write_str("request method is not GET"),
+            HandshakeError::HttpVersion => f.write_str("HTTP version is not 1.1 or later"),
+            HandshakeError::InvalidUri => f.write_str("malformed request target or URL"),
+            HandshakeError::UnsupportedScheme => f.write_str("URL scheme is not ws or wss"),
+            HandshakeError::FragmentInUri => f.write_str("URL has a fragment"),
+            HandshakeError::MissingHost => f.write_str("missing Host header"),
+            HandshakeError::DuplicateHeader(name) => write!(f, "{name} header appears twice"),
+            HandshakeError::MissingUpgrade => {
+                f.write_str("Upgrade header does not contain \"websocket\"")
+            }
+            HandshakeError::MissingConnectionUpgrade => {
+                f.write_str("Connection header does not contain \"upgrade\"")
+            }
+            HandshakeError::MissingKey => f.write_str("missing Sec-WebSocket-Key header"),
+            HandshakeError::InvalidKey => {
+                f.write_str("Sec-WebSocket-Key is not 16 bytes of base64")
+            }
+            HandshakeError::UnsupportedVersion => {
+                f.write_str("Sec-WebSocket-Version is missing or not 13")
+            }
+            HandshakeError::InvalidProtocol => f.write_str("malformed Sec-WebSocket-Protocol"),
+            HandshakeError::InvalidExtension => f.write_str("malformed Sec-WebSocket-Extensions"),
+            HandshakeError::ProtocolNotOffered => {
+                f.write_str("selected subprotocol was not offered by the client")
+            }
+            HandshakeError::ExtensionNotOffered => {
+                f.write_str("accepted extension was not offered by the client")
+            }
+            HandshakeError::InvalidAcceptKey => {
+                f.write_str("Sec-WebSocket-Accept is missing or does not match the key")
+            }
+            HandshakeError::InvalidHeader => {
+                f.write_str("header name or value is not allowed (bad token, CR/LF, or reserved)")
+            }
+            HandshakeError::AlreadyComplete => f.write_str("the handshake has already completed"),
         }
     }
 }
 
 impl core::error::Error for HandshakeError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_key_matches_rfc_example() {
+        assert_eq!(
+            accept_key(b"dGhlIHNhbXBsZSBub25jZQ=="),
+            "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+        );
+    }
+
+    #[test]
+    fn request_errors_have_responses_and_local_errors_do_not() {
+        let r = HandshakeError::UnsupportedVersion.response().unwrap();
+        let text = core::str::from_utf8(&r).unwrap();
+        assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+        assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"));
+        let r = HandshakeError::NotGet.response().unwrap();
+        assert!(
+            core::str::from_utf8(&r)
+                .unwrap()
+                .contains("\r\nAllow: GET\r\n")
+        );
+        assert_eq!(HandshakeError::InvalidAcceptKey.response(), None);
+        assert_eq!(HandshakeError::TooLarge.http_status(), Some(431));
+    }
+}

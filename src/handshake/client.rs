@@ -1,0 +1,591 @@
+//! The client side: build the upgrade request, then read and check the
+//! server's response.
+//!
+//! ```
+//! use rfc6455::handshake::ClientRequest;
+//!
+//! let request = ClientRequest::new("wss://[::1]/feed?since=0").unwrap()
+//!     .protocol("feed.v1")
+//!     .header("Authorization", "Bearer abc");
+//! // Where to connect, and whether to wrap the stream in TLS first:
+//! assert_eq!((request.host(), request.port(), request.is_secure()), ("::1", 443, true));
+//! assert_eq!(request.resource(), "/feed?since=0");
+//! ```
+
+use core::fmt;
+use core::ops::Range;
+
+use alloc::boxed::Box;
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use base64::Engine;
+
+use super::head::{
+    self, Head, HeadReader, RawHead, extension_name, is_field_value, is_token, list_elements,
+    split_quoted_list, trim_ows,
+};
+use super::{HandshakeError, accept_key, http};
+use crate::config::Config;
+use crate::connection::Connection;
+use crate::random::RandomSource;
+
+/// A client's opening handshake request, before it is sent.
+///
+/// Made from a `ws://` or `wss://` URL; [`host`](Self::host),
+/// [`port`](Self::port) and [`is_secure`](Self::is_secure) say where to
+/// connect and whether to use TLS. The builder methods never fail: a refused
+/// value makes [`start`](Self::start) fail instead.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[must_use]
+pub struct ClientRequest {
+    secure: bool,
+    host: String,
+    ipv6: bool,
+    port: u16,
+    resource: String,
+    protocols: Vec<String>,
+    extensions: Vec<String>,
+    headers: Vec<(String, String)>,
+    error: Option<HandshakeError>,
+}
+
+/// Request headers the handshake writes itself.
+const RESERVED_REQUEST_HEADERS: &[&str] = &[
+    "Host",
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Key",
+    "Sec-WebSocket-Version",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+    "Sec-WebSocket-Accept",
+    "Content-Length",
+    "Transfer-Encoding",
+];
+
+impl ClientRequest {
+    /// A request for `url`: `ws://host[:port][/path][?query]` or `wss://...`
+    /// (scheme case-insensitive). The host is a name, an IPv4 address, or an
+    /// IPv6 address in brackets; the port defaults to 80 (`ws`) or 443
+    /// (`wss`); the resource defaults to `/`.
+    ///
+    /// Fails with [`HandshakeError::UnsupportedScheme`] for other schemes,
+    /// [`HandshakeError::FragmentInUri`] if the URL has a `#fragment` (RFC
+    /// 6455 section 3 forbids it), and [`HandshakeError::InvalidUri`]
+    /// otherwise (user info, an empty or malformed host, a bad port, spaces
+    /// or non-ASCII characters, which must be percent-encoded).
+    pub fn new(url: &str) -> Result<ClientRequest, HandshakeError> {
+        let (scheme, rest) = url.split_once("://").ok_or(HandshakeError::InvalidUri)?;
+        let secure = if scheme.eq_ignore_ascii_case("ws") {
+            false
+        } else if scheme.eq_ignore_ascii_case("wss") {
+            true
+        } else {
+            return Err(HandshakeError::UnsupportedScheme);
+        };
+        if rest.contains('#') {
+            return Err(HandshakeError::FragmentInUri);
+        }
+        let split = rest.find(['/', '?']).unwrap_or(rest.len());
+        let (authority, resource) = rest.split_at(split);
+        let (host, ipv6, port) = parse_authority(authority)?;
+        let port = port.unwrap_or(if secure { 443 } else { 80 });
+        if !resource.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err(HandshakeError::InvalidUri);
+        }
+        let resource = if resource.starts_with('/') {
+            resource.to_string()
+        } else {
+            let mut r = String::from("/");
+            r.push_str(resource);
+            r
+        };
+        Ok(ClientRequest {
+            secure,
+            host: host.to_string(),
+            ipv6,
+            port,
+            resource,
+            protocols: Vec::new(),
+            extensions: Vec::new(),
+            headers: Vec::new(),
+            error: None,
+        })
+    }
+
+    /// The host to connect to (an IPv6 address without its brackets).
+    #[must_use]
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The port to connect to.
+    #[must_use]
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Whether the URL was `wss://`: connect with TLS.
+    #[must_use]
+    pub fn is_secure(&self) -> bool {
+        self.secure
+    }
+
+    /// The resource requested: path and query, at least `/`.
+    #[must_use]
+    pub fn resource(&self) -> &str {
+        &self.resource
+    }
+
+    /// Offers a subprotocol (`Sec-WebSocket-Protocol`); call once per
+    /// protocol, in order of preference. A protocol that is not an HTTP
+    /// token, or is offered twice, makes [`start`](Self::start) fail with
+    /// [`HandshakeError::InvalidProtocol`].
+    pub fn protocol(mut self, protocol: &str) -> Self {
+        if !is_token(protocol.as_bytes()) || self.protocols.iter().any(|p| p == protocol) {
+            self.error.get_or_insert(HandshakeError::InvalidProtocol);
+        } else {
+            self.protocols.push(protocol.to_string());
+        }
+        self
+    }
+
+    /// Offers an extension, as the raw text of its element
+    /// (`permessage-deflate; client_max_window_bits`); call once per offer.
+    /// Text that is not a valid header value, has an unclosed quoted string,
+    /// or has an extension name that is not a token makes
+    /// [`start`](Self::start) fail with [`HandshakeError::InvalidExtension`].
+    pub fn extension(mut self, offer: &str) -> Self {
+        let mut elements = 0;
+        let valid = is_field_value(offer.as_bytes())
+            && split_quoted_list(offer.as_bytes(), |element| {
+                elements += 1;
+                if is_token(extension_name(element)) {
+                    Ok(())
+                } else {
+                    Err(HandshakeError::InvalidExtension)
+                }
+            })
+            .is_ok()
+            && elements > 0;
+        if valid {
+            self.extensions.push(offer.to_string());
+        } else {
+            self.error.get_or_insert(HandshakeError::InvalidExtension);
+        }
+        self
+    }
+
+    /// Adds a request header (`Origin`, `Authorization`, `Cookie`, ...).
+    ///
+    /// Refused, so that [`start`](Self::start) fails with
+    /// [`HandshakeError::InvalidHeader`], when `name` is not an HTTP token,
+    /// when `value` contains CR, LF, NUL or another control character other
+    /// than tab (which could inject headers), or when `name` is one the
+    /// handshake writes itself (`Host`, `Upgrade`, `Connection`, the
+    /// `Sec-WebSocket-*` headers, `Content-Length`, `Transfer-Encoding`).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match http::check_extra_header(name, value, RESERVED_REQUEST_HEADERS) {
+            Ok(()) => self.headers.push((name.to_string(), value.to_string())),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+
+    /// Writes the request, with a fresh `Sec-WebSocket-Key` from the
+    /// operating system's random source. Returns the bytes to send and the
+    /// state that reads the response.
+    ///
+    /// Fails if a builder method was given a refused value.
+    #[cfg(feature = "std")]
+    pub fn start(self, config: &Config) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+        self.start_with_random(&mut crate::random::OsRandom::new(), config)
+    }
+
+    /// Writes the request, with a `Sec-WebSocket-Key` of 16 bytes from
+    /// `random`. Returns the bytes to send and the state that reads the
+    /// response, under the limits in `config`.
+    ///
+    /// Fails if a builder method was given a refused value.
+    pub fn start_with_random(
+        self,
+        random: &mut dyn RandomSource,
+        config: &Config,
+    ) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let mut nonce = [0u8; 16];
+        random.fill_bytes(&mut nonce);
+        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"GET ");
+        out.extend_from_slice(self.resource.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        http::field(&mut out, "Host", self.host_header().as_bytes());
+        http::field(&mut out, "Upgrade", b"websocket");
+        http::field(&mut out, "Connection", b"Upgrade");
+        http::field(&mut out, "Sec-WebSocket-Key", key.as_bytes());
+        http::field(&mut out, "Sec-WebSocket-Version", b"13");
+        http::list_field(&mut out, "Sec-WebSocket-Protocol", &self.protocols);
+        http::list_field(&mut out, "Sec-WebSocket-Extensions", &self.extensions);
+        for (name, value) in &self.headers {
+            http::field(&mut out, name, value.as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+
+        let mut extension_names = Vec::new();
+        for offer in &self.extensions {
+            // Validated by `extension`.
+            let _ = split_quoted_list(offer.as_bytes(), |element| {
+                extension_names.push(extension_name(element).to_vec());
+                Ok(())
+            });
+        }
+        let handshake = ClientHandshake {
+            reader: HeadReader::new(config.max_handshake_size, config.max_headers),
+            expected_accept: accept_key(key.as_bytes()),
+            protocols: self.protocols,
+            extension_names,
+        };
+        Ok((out, handshake))
+    }
+
+    /// The `Host` header: brackets around IPv6, the port if not the default.
+    fn host_header(&self) -> String {
+        let mut h = String::with_capacity(self.host.len() + 8);
+        if self.ipv6 {
+            h.push('[');
+            h.push_str(&self.host);
+            h.push(']');
+        } else {
+            h.push_str(&self.host);
+        }
+        if self.port != if self.secure { 443 } else { 80 } {
+            h.push(':');
+            h.push_str(&self.port.to_string());
+        }
+        h
+    }
+}
+
+/// Splits `host[:port]` or `[v6]:port`: (host, whether IPv6, port).
+fn parse_authority(authority: &str) -> Result<(&str, bool, Option<u16>), HandshakeError> {
+    let (host, ipv6, port) = if let Some(rest) = authority.strip_prefix('[') {
+        let (host, after) = rest.split_once(']').ok_or(HandshakeError::InvalidUri)?;
+        if host.parse::<core::net::Ipv6Addr>().is_err() {
+            return Err(HandshakeError::InvalidUri);
+        }
+        let port = match after {
+            "" => None,
+            _ => Some(after.strip_prefix(':').ok_or(HandshakeError::InvalidUri)?),
+        };
+        (host, true, port)
+    } else {
+        let (host, port) = match authority.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        };
+        let valid = !host.is_empty()
+            && host
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
+        if !valid {
+            return Err(HandshakeError::InvalidUri);
+        }
+        (host, false, port)
+    };
+    let port = match port {
+        None | Some("") => None,
+        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => match p.parse::<u16>() {
+            Ok(0) | Err(_) => return Err(HandshakeError::InvalidUri),
+            Ok(n) => Some(n),
+        },
+        Some(_) => return Err(HandshakeError::InvalidUri),
+    };
+    Ok((host, ipv6, port))
+}
+
+/// Reads the server's response to a request sent by
+/// [`ClientRequest::start`], in whatever chunks it arrives.
+///
+/// Linear in the bytes received, under the same caps as the server side
+/// ([`Config::max_handshake_size`], [`Config::max_headers`]).
+#[derive(Debug)]
+pub struct ClientHandshake {
+    reader: HeadReader,
+    expected_accept: String,
+    protocols: Vec<String>,
+    /// Names of the extensions offered.
+    extension_names: Vec<Vec<u8>>,
+}
+
+impl ClientHandshake {
+    /// Takes bytes received from the server.
+    ///
+    /// `Ok(None)`: the response head is not complete; feed more.
+    /// `Ok(Some(Response::Accepted(_)))`: a valid `101`; make the connection
+    /// with [`Accepted::into_connection`]. `Ok(Some(Response::Rejected(_)))`:
+    /// any other status, which is the server's answer, not an error (a
+    /// redirect, `401` with `WWW-Authenticate`, ...). `Err(_)`: a `101` that
+    /// breaks the rules, or a malformed or oversized head; close the
+    /// transport. Errors repeat on later calls; after a response was
+    /// returned, later calls fail with [`HandshakeError::AlreadyComplete`].
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Response>, HandshakeError> {
+        match self.reader.receive(bytes)? {
+            None => Ok(None),
+            Some(raw) => self
+                .read_response(raw)
+                .map(Some)
+                .map_err(|e| self.reader.fail(e)),
+        }
+    }
+
+    fn read_response(&self, raw: RawHead) -> Result<Response, HandshakeError> {
+        let RawHead {
+            head: bytes,
+            leftover,
+            lines,
+        } = raw;
+        let mut slots = vec![httparse::EMPTY_HEADER; lines.max(1)];
+        let mut parsed = httparse::Response::new(&mut slots);
+        match parsed.parse(&bytes).map_err(head::httparse_error)? {
+            httparse::Status::Complete(n) if n == bytes.len() => {}
+            _ => return Err(HandshakeError::InvalidHttp),
+        }
+        let status = parsed.code.unwrap_or_default();
+        let version = parsed.version;
+        let reason = head::range_in(&bytes, parsed.reason.unwrap_or_default().as_bytes());
+        let fields = head::index(&bytes, parsed.headers);
+        let head = Head::new(bytes, fields);
+        if status != 101 {
+            return Ok(Response::Rejected(Rejection {
+                head,
+                status,
+                reason,
+                leftover,
+            }));
+        }
+        if version != Some(1) {
+            return Err(HandshakeError::HttpVersion);
+        }
+        self.validate(head, leftover).map(Response::Accepted)
+    }
+
+    fn validate(&self, head: Head, leftover: Vec<u8>) -> Result<Accepted, HandshakeError> {
+        if !head.has_token("Upgrade", "websocket") {
+            return Err(HandshakeError::MissingUpgrade);
+        }
+        if !head.has_token("Connection", "upgrade") {
+            return Err(HandshakeError::MissingConnectionUpgrade);
+        }
+        let accept = head
+            .single("Sec-WebSocket-Accept")?
+            .ok_or(HandshakeError::InvalidAcceptKey)?;
+        if trim_ows(head.slice(&accept)) != self.expected_accept.as_bytes() {
+            return Err(HandshakeError::InvalidAcceptKey);
+        }
+
+        let mut protocol = None;
+        for value in head.values("Sec-WebSocket-Protocol") {
+            for p in list_elements(value) {
+                if protocol.is_some() {
+                    return Err(HandshakeError::InvalidProtocol);
+                }
+                if !self.protocols.iter().any(|o| o.as_bytes() == p) {
+                    return Err(HandshakeError::ProtocolNotOffered);
+                }
+                protocol = Some(head.range_of(p));
+            }
+        }
+
+        let mut extensions = Vec::new();
+        for value in head.values("Sec-WebSocket-Extensions") {
+            split_quoted_list(value, |element| {
+                if !is_field_value(element) || core::str::from_utf8(element).is_err() {
+                    return Err(HandshakeError::InvalidExtension);
+                }
+                let name = extension_name(element);
+                if !self
+                    .extension_names
+                    .iter()
+                    .any(|o| o.eq_ignore_ascii_case(name))
+                {
+                    return Err(HandshakeError::ExtensionNotOffered);
+                }
+                extensions.push(head.range_of(element));
+                Ok(())
+            })?;
+        }
+
+        Ok(Accepted {
+            head,
+            protocol,
+            extensions,
+            leftover,
+        })
+    }
+}
+
+/// The server's answer to a client's handshake.
+#[derive(Debug, Clone)]
+#[must_use]
+pub enum Response {
+    /// A valid `101 Switching Protocols`: the connection is open.
+    Accepted(Accepted),
+    /// Any other status: the server declined to upgrade.
+    Rejected(Rejection),
+}
+
+/// A valid `101 Switching Protocols` response.
+#[derive(Clone)]
+#[must_use = "turn it into a connection with `into_connection`"]
+pub struct Accepted {
+    head: Head,
+    protocol: Option<Range<usize>>,
+    extensions: Vec<Range<usize>>,
+    leftover: Vec<u8>,
+}
+
+impl Accepted {
+    /// The subprotocol the server selected (one of those offered), if any.
+    #[must_use]
+    pub fn protocol(&self) -> Option<&str> {
+        self.protocol.as_ref().map(|r| self.head.str(r))
+    }
+
+    /// The extensions the server accepted, each as its raw text, in order.
+    /// Each one's name was among those offered.
+    pub fn extensions(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.extensions.iter().map(|r| self.head.str(r))
+    }
+
+    /// The value of the first header field called `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.head.value(name)
+    }
+
+    /// Every header field, in order, as (name, value).
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.head.fields()
+    }
+
+    /// Bytes the server sent after the response (its first frames).
+    /// [`into_connection`](Self::into_connection) hands them to the
+    /// connection.
+    #[must_use]
+    pub fn leftover(&self) -> &[u8] {
+        &self.leftover
+    }
+
+    /// The client's [`Connection`], masking with keys from the operating
+    /// system, having already received the bytes that followed the response.
+    #[cfg(feature = "std")]
+    #[must_use]
+    pub fn into_connection(self, config: Config) -> Connection {
+        self.into_connection_with_random(config, Box::new(crate::random::OsRandom::new()))
+    }
+
+    /// The client's [`Connection`], masking with keys from `random`, having
+    /// already received the bytes that followed the response.
+    #[must_use]
+    pub fn into_connection_with_random(
+        self,
+        config: Config,
+        random: Box<dyn RandomSource>,
+    ) -> Connection {
+        let mut conn = Connection::client_with_random(config, random);
+        conn.receive(&self.leftover);
+        conn
+    }
+}
+
+impl fmt::Debug for Accepted {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Accepted")
+            .field("protocol", &self.protocol())
+            .field("extensions", &self.extensions().collect::<Vec<_>>())
+            .field("leftover", &self.leftover.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A response other than `101`: the server's refusal, redirect or challenge.
+#[derive(Clone)]
+pub struct Rejection {
+    head: Head,
+    status: u16,
+    reason: Range<usize>,
+    leftover: Vec<u8>,
+}
+
+impl Rejection {
+    /// The status code (`302`, `401`, `403`, ...).
+    #[must_use]
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The reason phrase, as sent (may be empty).
+    #[must_use]
+    pub fn reason(&self) -> &str {
+        self.head.str(&self.reason)
+    }
+
+    /// The value of the first header field called `name` (case-insensitive):
+    /// `Location` for a redirect, `WWW-Authenticate` for a 401, ...
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.head.value(name)
+    }
+
+    /// Every header field, in order, as (name, value).
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.head.fields()
+    }
+
+    /// Bytes received after the head: the start of the body, if any. Read
+    /// the rest of the body from the transport if needed.
+    #[must_use]
+    pub fn leftover(&self) -> &[u8] {
+        &self.leftover
+    }
+}
+
+impl fmt::Debug for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rejection")
+            .field("status", &self.status)
+            .field("reason", &self.reason())
+            .field("leftover", &self.leftover.len())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn authority_forms() {
+        assert_eq!(parse_authority("a.b"), Ok(("a.b", false, None)));
+        assert_eq!(parse_authority("a:8080"), Ok(("a", false, Some(8080))));
+        assert_eq!(parse_authority("a:"), Ok(("a", false, None)));
+        assert_eq!(parse_authority("[::1]:9"), Ok(("::1", true, Some(9))));
+        assert_eq!(parse_authority("[::1]"), Ok(("::1", true, None)));
+        for bad in [
+            "", ":80", "a:0", "a:65536", "a:x", "[::1", "[zz]", "[::1]x", "u@h", "a b",
+        ] {
+            assert_eq!(
+                parse_authority(bad),
+                Err(HandshakeError::InvalidUri),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -1,0 +1,593 @@
+//! The server side: read a client's upgrade request, validate it, answer it.
+//!
+//! ```
+//! use rfc6455::handshake::{Accept, ServerHandshake};
+//! use rfc6455::Config;
+//!
+//! let config = Config::default();
+//! let mut handshake = ServerHandshake::new(&config);
+//! let request = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
+//!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+//!     Sec-WebSocket-Version: 13\r\n\r\n";
+//! match handshake.receive(request) {
+//!     Ok(Some(request)) => {
+//!         let (response, _conn) = request.accept(Accept::default(), config).unwrap();
+//!         assert!(response.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
+//!     }
+//!     Ok(None) => { /* read more bytes */ }
+//!     Err(e) => {
+//!         // Write this, then close the transport.
+//!         let _response = e.response();
+//!     }
+//! }
+//! ```
+
+use core::fmt;
+use core::ops::Range;
+
+use alloc::string::{String, ToString};
+use alloc::vec;
+use alloc::vec::Vec;
+use base64::Engine;
+
+use super::head::{
+    self, Head, HeadReader, RawHead, extension_name, is_field_value, is_token, list_elements,
+    split_quoted_list, trim_ows,
+};
+use super::{HandshakeError, accept_key, http};
+use crate::config::Config;
+use crate::connection::Connection;
+
+/// Reads a client's opening handshake, in whatever chunks it arrives.
+///
+/// Linear in the bytes received: each byte is scanned once for the end of
+/// the head, and the head is parsed once, when it is whole. The head may not
+/// exceed [`Config::max_handshake_size`] bytes or [`Config::max_headers`]
+/// header fields; crossing either cap fails at once, without waiting for the
+/// end of the head.
+#[derive(Debug)]
+pub struct ServerHandshake {
+    reader: HeadReader,
+}
+
+impl ServerHandshake {
+    /// A reader with the limits in `config`.
+    #[must_use]
+    pub fn new(config: &Config) -> Self {
+        ServerHandshake {
+            reader: HeadReader::new(config.max_handshake_size, config.max_headers),
+        }
+    }
+
+    /// Takes bytes received from the client.
+    ///
+    /// `Ok(None)`: the request is not complete; feed more. `Ok(Some(request))`:
+    /// the request is complete and valid; bytes received after it are kept
+    /// in the request and reach the connection that
+    /// [`Request::accept`] makes. `Err(e)`: answer with
+    /// [`e.response()`](HandshakeError::response) and close. Errors repeat on
+    /// later calls; after a request was returned, later calls fail with
+    /// [`HandshakeError::AlreadyComplete`].
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Request>, HandshakeError> {
+        match self.reader.receive(bytes)? {
+            None => Ok(None),
+            Some(raw) => Request::from_raw(raw)
+                .map(Some)
+                .map_err(|e| self.reader.fail(e)),
+        }
+    }
+}
+
+/// The outcome of [`Request::parse`].
+#[derive(Debug, Clone)]
+pub enum Parsed {
+    /// The buffer does not hold a whole request yet.
+    Partial,
+    /// A whole, valid request.
+    Complete {
+        /// The request. Its [`leftover`](Request::leftover) is empty: the
+        /// bytes after `consumed` still belong to the caller.
+        request: Request,
+        /// How many bytes of the buffer the request took.
+        consumed: usize,
+    },
+}
+
+/// A valid WebSocket upgrade request.
+///
+/// Inspect it (path, origin, offered subprotocols and extensions, any
+/// header), then [`accept`](Self::accept) it or answer with
+/// [`reject`](Self::reject).
+#[derive(Clone)]
+#[must_use = "a request must be accepted or rejected"]
+pub struct Request {
+    head: Head,
+    target: Range<usize>,
+    host: Range<usize>,
+    origin: Option<Range<usize>>,
+    key: Range<usize>,
+    protocols: Vec<Range<usize>>,
+    extensions: Vec<Range<usize>>,
+    leftover: Vec<u8>,
+}
+
+impl Request {
+    /// Parses a request from the start of `buf` without keeping state.
+    ///
+    /// This rescans `buf` from its start on every call: calling it again
+    /// each time more bytes arrive costs time quadratic in the request size.
+    /// Prefer [`ServerHandshake`], which never rescans. The limits in
+    /// `config` apply as there.
+    pub fn parse(buf: &[u8], config: &Config) -> Result<Parsed, HandshakeError> {
+        match ServerHandshake::new(config).receive(buf)? {
+            None => Ok(Parsed::Partial),
+            Some(mut request) => {
+                let consumed = buf.len() - request.leftover.len();
+                request.leftover = Vec::new();
+                Ok(Parsed::Complete { request, consumed })
+            }
+        }
+    }
+
+    fn from_raw(raw: RawHead) -> Result<Request, HandshakeError> {
+        let RawHead {
+            head: bytes,
+            leftover,
+            lines,
+        } = raw;
+        let mut slots = vec![httparse::EMPTY_HEADER; lines.max(1)];
+        let mut parsed = httparse::Request::new(&mut slots);
+        match parsed.parse(&bytes).map_err(head::httparse_error)? {
+            httparse::Status::Complete(n) if n == bytes.len() => {}
+            _ => return Err(HandshakeError::InvalidHttp),
+        }
+        if parsed.version != Some(1) {
+            return Err(HandshakeError::HttpVersion);
+        }
+        if parsed.method != Some("GET") {
+            return Err(HandshakeError::NotGet);
+        }
+        let target = parsed.path.unwrap_or_default();
+        if !valid_target(target) {
+            return Err(HandshakeError::InvalidUri);
+        }
+        let target = head::range_in(&bytes, target.as_bytes());
+        let fields = head::index(&bytes, parsed.headers);
+        validate(Head::new(bytes, fields), target, leftover)
+    }
+
+    /// The request target exactly as sent (path and query, or an absolute
+    /// URI).
+    #[must_use]
+    pub fn target(&self) -> &str {
+        self.head.str(&self.target)
+    }
+
+    /// The path of the request target, without the query (`/chat` for
+    /// `/chat?room=1`). For an absolute-form target (`http://host/chat`),
+    /// the path part; `/` if it has none.
+    #[must_use]
+    pub fn path(&self) -> &str {
+        split_target(self.target()).0
+    }
+
+    /// The query of the request target (after `?`), if it has one.
+    #[must_use]
+    pub fn query(&self) -> Option<&str> {
+        split_target(self.target()).1
+    }
+
+    /// The `Host` header's value (present, single, non-empty).
+    #[must_use]
+    pub fn host(&self) -> &str {
+        self.head.str(&self.host)
+    }
+
+    /// The `Origin` header's value, if any. Browsers always send it; check
+    /// it to keep other sites' pages from connecting with the user's
+    /// cookies.
+    #[must_use]
+    pub fn origin(&self) -> Option<&str> {
+        self.origin.as_ref().map(|r| self.head.str(r))
+    }
+
+    /// The client's `Sec-WebSocket-Key` (base64 of 16 bytes).
+    #[must_use]
+    pub fn key(&self) -> &str {
+        self.head.str(&self.key)
+    }
+
+    /// The subprotocols the client offered (`Sec-WebSocket-Protocol`), in
+    /// order, across all header lines.
+    pub fn protocols(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.protocols.iter().map(|r| self.head.str(r))
+    }
+
+    /// Of the subprotocols in `supported`, the first that the client offered
+    /// (so the server's order of preference wins), compared exactly.
+    ///
+    /// ```
+    /// # use rfc6455::handshake::{Accept, ServerHandshake};
+    /// # let config = rfc6455::Config::default();
+    /// # let request = ServerHandshake::new(&config).receive(b"GET / HTTP/1.1\r\nHost: a\r\n\
+    /// #   Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
+    /// #   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
+    /// #   Sec-WebSocket-Protocol: chat, superchat\r\n\r\n").unwrap().unwrap();
+    /// let chosen = request.first_protocol_in(&["superchat", "chat"]);
+    /// assert_eq!(chosen, Some("superchat"));
+    /// let accept = Accept::default().protocol(chosen.unwrap());
+    /// let (response, _conn) = request.accept(accept, config).unwrap();
+    /// ```
+    #[must_use]
+    pub fn first_protocol_in<'s>(&self, supported: &[&'s str]) -> Option<&'s str> {
+        supported
+            .iter()
+            .copied()
+            .find(|s| self.protocols().any(|p| p == *s))
+    }
+
+    /// The extensions the client offered (`Sec-WebSocket-Extensions`), each
+    /// as its raw text (`permessage-deflate; client_max_window_bits`), in
+    /// order, across all header lines. Commas inside quoted parameter values
+    /// do not split.
+    pub fn extensions(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
+        self.extensions.iter().map(|r| self.head.str(r))
+    }
+
+    /// The value of the first header field called `name` (case-insensitive).
+    #[must_use]
+    pub fn header(&self, name: &str) -> Option<&[u8]> {
+        self.head.value(name)
+    }
+
+    /// Every header field, in order, as (name, value).
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
+        self.head.fields()
+    }
+
+    /// The request head's bytes, exactly as received.
+    #[must_use]
+    pub fn as_bytes(&self) -> &[u8] {
+        self.head.bytes()
+    }
+
+    /// Bytes the client sent after the request (frames it pipelined).
+    /// [`accept`](Self::accept) hands them to the connection.
+    #[must_use]
+    pub fn leftover(&self) -> &[u8] {
+        &self.leftover
+    }
+
+    /// Accepts the request: returns the `101 Switching Protocols` response to
+    /// write, and the server's [`Connection`], which has already received
+    /// any bytes that followed the request.
+    ///
+    /// Fails with [`HandshakeError::ProtocolNotOffered`] if `accept` selects
+    /// a subprotocol the client did not offer,
+    /// [`HandshakeError::ExtensionNotOffered`] for an extension the client
+    /// did not offer, and [`HandshakeError::InvalidHeader`] if an extra
+    /// header was refused (see [`Accept::header`]).
+    pub fn accept(
+        self,
+        accept: Accept,
+        config: Config,
+    ) -> Result<(Vec<u8>, Connection), HandshakeError> {
+        let response = self.response(&accept)?;
+        let mut conn = Connection::server(config);
+        conn.receive(&self.leftover);
+        Ok((response, conn))
+    }
+
+    fn response(&self, accept: &Accept) -> Result<Vec<u8>, HandshakeError> {
+        if let Some(e) = accept.error {
+            return Err(e);
+        }
+        if let Some(p) = &accept.protocol {
+            if !self.protocols().any(|offered| offered == p) {
+                return Err(HandshakeError::ProtocolNotOffered);
+            }
+        }
+        for extension in &accept.extensions {
+            let mut elements = 0;
+            split_quoted_list(extension.as_bytes(), |element| {
+                elements += 1;
+                let name = extension_name(element);
+                if !is_token(name) {
+                    return Err(HandshakeError::InvalidHeader);
+                }
+                let offered = self
+                    .extensions()
+                    .any(|o| extension_name(o.as_bytes()).eq_ignore_ascii_case(name));
+                if offered {
+                    Ok(())
+                } else {
+                    Err(HandshakeError::ExtensionNotOffered)
+                }
+            })
+            .map_err(|e| match e {
+                HandshakeError::InvalidExtension => HandshakeError::InvalidHeader,
+                e => e,
+            })?;
+            if elements == 0 {
+                return Err(HandshakeError::InvalidHeader);
+            }
+        }
+
+        let mut out = Vec::with_capacity(160);
+        http::status_line(&mut out, 101);
+        http::field(&mut out, "Upgrade", b"websocket");
+        http::field(&mut out, "Connection", b"Upgrade");
+        http::field(
+            &mut out,
+            "Sec-WebSocket-Accept",
+            accept_key(self.key().as_bytes()).as_bytes(),
+        );
+        if let Some(p) = &accept.protocol {
+            http::field(&mut out, "Sec-WebSocket-Protocol", p.as_bytes());
+        }
+        http::list_field(&mut out, "Sec-WebSocket-Extensions", &accept.extensions);
+        for (name, value) in &accept.headers {
+            http::field(&mut out, name, value.as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+        Ok(out)
+    }
+
+    /// A complete response refusing this request with `status` (a reason
+    /// phrase, `Content-Length`, `Connection: close`) and `body`; see
+    /// [`reject`](super::reject). Close the transport once it is written.
+    #[must_use]
+    pub fn reject(&self, status: u16, body: &[u8]) -> Vec<u8> {
+        http::reject(status, body)
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Request")
+            .field("target", &self.target())
+            .field("host", &self.host())
+            .field("origin", &self.origin())
+            .field("protocols", &self.protocols().collect::<Vec<_>>())
+            .field("extensions", &self.extensions().collect::<Vec<_>>())
+            .field("leftover", &self.leftover.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Checks the WebSocket rules on a parsed GET request.
+fn validate(
+    head: Head,
+    target: Range<usize>,
+    leftover: Vec<u8>,
+) -> Result<Request, HandshakeError> {
+    let host = head.single("Host")?.ok_or(HandshakeError::MissingHost)?;
+    let host_value = head.slice(&host);
+    if trim_ows(host_value).is_empty() {
+        return Err(HandshakeError::MissingHost);
+    }
+    if core::str::from_utf8(host_value).is_err() {
+        return Err(HandshakeError::InvalidHttp);
+    }
+    let host = head.range_of(trim_ows(host_value));
+
+    if !head.has_token("Upgrade", "websocket") {
+        return Err(HandshakeError::MissingUpgrade);
+    }
+    if !head.has_token("Connection", "upgrade") {
+        return Err(HandshakeError::MissingConnectionUpgrade);
+    }
+    // A body would be taken for frames.
+    if head.value("Transfer-Encoding").is_some()
+        || head.values("Content-Length").any(|v| trim_ows(v) != b"0")
+    {
+        return Err(HandshakeError::InvalidHttp);
+    }
+
+    match head.single("Sec-WebSocket-Version")? {
+        Some(v) if trim_ows(head.slice(&v)) == b"13" => {}
+        _ => return Err(HandshakeError::UnsupportedVersion),
+    }
+
+    let key = head
+        .single("Sec-WebSocket-Key")?
+        .ok_or(HandshakeError::MissingKey)?;
+    let key = trim_ows(head.slice(&key));
+    let mut decoded = [0u8; 18];
+    let valid_key = key.len() == 24
+        && base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded) == Ok(16);
+    if !valid_key {
+        return Err(HandshakeError::InvalidKey);
+    }
+    let key = head.range_of(key);
+
+    let origin = match head.single("Origin")? {
+        Some(r) => {
+            let value = trim_ows(head.slice(&r));
+            if core::str::from_utf8(value).is_err() {
+                return Err(HandshakeError::InvalidHttp);
+            }
+            Some(head.range_of(value))
+        }
+        None => None,
+    };
+
+    let mut protocols = Vec::new();
+    for value in head.values("Sec-WebSocket-Protocol") {
+        for p in list_elements(value) {
+            if !is_token(p) {
+                return Err(HandshakeError::InvalidProtocol);
+            }
+            protocols.push(head.range_of(p));
+        }
+    }
+
+    let mut extensions = Vec::new();
+    for value in head.values("Sec-WebSocket-Extensions") {
+        split_quoted_list(value, |element| {
+            let text_ok = is_field_value(element) && core::str::from_utf8(element).is_ok();
+            if !text_ok || !is_token(extension_name(element)) {
+                return Err(HandshakeError::InvalidExtension);
+            }
+            extensions.push(head.range_of(element));
+            Ok(())
+        })?;
+    }
+
+    Ok(Request {
+        head,
+        target,
+        host,
+        origin,
+        key,
+        protocols,
+        extensions,
+        leftover,
+    })
+}
+
+/// Whether a request target is one a WebSocket request may use: an
+/// origin-form path (`/chat?x`) or an absolute URI (`http://host/chat`),
+/// without a fragment.
+fn valid_target(target: &str) -> bool {
+    if target.contains('#') {
+        return false;
+    }
+    if target.starts_with('/') {
+        return true;
+    }
+    match target.split_once("://") {
+        Some((scheme, _)) => {
+            scheme
+                .bytes()
+                .next()
+                .is_some_and(|b| b.is_ascii_alphabetic())
+                && scheme
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"+-.".contains(&b))
+        }
+        None => false,
+    }
+}
+
+/// Splits a valid target into path and query.
+fn split_target(target: &str) -> (&str, Option<&str>) {
+    let rest = match target.split_once("://") {
+        // Absolute form: skip the authority.
+        Some((_, after)) if !target.starts_with('/') => {
+            let end = after.find(['/', '?']).unwrap_or(after.len());
+            &after[end..]
+        }
+        _ => target,
+    };
+    let (path, query) = match rest.split_once('?') {
+        Some((p, q)) => (p, Some(q)),
+        None => (rest, None),
+    };
+    (if path.is_empty() { "/" } else { path }, query)
+}
+
+/// How to accept a request: the subprotocol and extensions selected, and
+/// any extra response headers.
+///
+/// ```
+/// let accept = rfc6455::handshake::Accept::default()
+///     .protocol("xmpp")
+///     .header("Set-Cookie", "session=1; HttpOnly");
+/// ```
+///
+/// The builder methods never fail; a refused value makes
+/// [`Request::accept`] fail instead.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
+#[must_use]
+pub struct Accept {
+    protocol: Option<String>,
+    extensions: Vec<String>,
+    headers: Vec<(String, String)>,
+    error: Option<HandshakeError>,
+}
+
+/// Response headers the handshake writes itself.
+const RESERVED_RESPONSE_HEADERS: &[&str] = &[
+    "Upgrade",
+    "Connection",
+    "Sec-WebSocket-Accept",
+    "Sec-WebSocket-Protocol",
+    "Sec-WebSocket-Extensions",
+    "Sec-WebSocket-Version",
+    "Content-Length",
+    "Transfer-Encoding",
+];
+
+impl Accept {
+    /// Selects `protocol`, which must be one the client offered (else
+    /// [`Request::accept`] fails with [`HandshakeError::ProtocolNotOffered`]).
+    /// A later call replaces an earlier one.
+    pub fn protocol(mut self, protocol: &str) -> Self {
+        self.protocol = Some(protocol.to_string());
+        self
+    }
+
+    /// Adds an accepted extension, as the raw text of its response element
+    /// (`permessage-deflate; server_no_context_takeover`). Its name must be
+    /// one the client offered (else [`HandshakeError::ExtensionNotOffered`]);
+    /// text that is not a valid header value or has a malformed name fails
+    /// with [`HandshakeError::InvalidHeader`].
+    ///
+    /// This only writes the header: running the extension is the caller's
+    /// (or a later version of this crate's) business.
+    pub fn extension(mut self, element: &str) -> Self {
+        if !is_field_value(element.as_bytes()) {
+            self.error.get_or_insert(HandshakeError::InvalidHeader);
+        }
+        self.extensions.push(element.to_string());
+        self
+    }
+
+    /// Adds a response header (`Set-Cookie`, ...).
+    ///
+    /// Refused, so that [`Request::accept`] fails with
+    /// [`HandshakeError::InvalidHeader`], when `name` is not an HTTP token,
+    /// when `value` contains CR, LF, NUL or another control character other
+    /// than tab (which could inject headers), or when `name` is one the
+    /// handshake writes itself (`Upgrade`, `Connection`,
+    /// `Sec-WebSocket-Accept`, `Sec-WebSocket-Protocol`,
+    /// `Sec-WebSocket-Extensions`, `Sec-WebSocket-Version`, `Content-Length`,
+    /// `Transfer-Encoding`): use [`protocol`](Self::protocol) and
+    /// [`extension`](Self::extension) instead.
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        match http::check_extra_header(name, value, RESERVED_RESPONSE_HEADERS) {
+            Ok(()) => self.headers.push((name.to_string(), value.to_string())),
+            Err(e) => {
+                self.error.get_or_insert(e);
+            }
+        }
+        self
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_target_handles_origin_and_absolute_forms() {
+        assert_eq!(split_target("/a/b?x=1"), ("/a/b", Some("x=1")));
+        assert_eq!(split_target("/"), ("/", None));
+        assert_eq!(split_target("/?"), ("/", Some("")));
+        assert_eq!(split_target("http://h:1/p?q"), ("/p", Some("q")));
+        assert_eq!(split_target("ws://h"), ("/", None));
+        assert_eq!(split_target("ws://h?q"), ("/", Some("q")));
+        assert_eq!(split_target("/r?u=http://x"), ("/r", Some("u=http://x")));
+    }
+
+    #[test]
+    fn valid_target_refuses_fragments_and_other_forms() {
+        assert!(valid_target("/chat"));
+        assert!(valid_target("http://example.com/chat"));
+        assert!(!valid_target("/chat#frag"));
+        assert!(!valid_target("*"));
+        assert!(!valid_target("example.com:443"));
+        assert!(!valid_target("://x"));
+    }
+}
