@@ -22,6 +22,11 @@ pub struct Config {
     pub max_message_size: usize,
     /// Whether a received ping queues a pong automatically. Default `true`.
     pub auto_pong: bool,
+    /// Most automatic pongs that wait for the output to be taken. Past it,
+    /// the oldest waiting pong is dropped (the RFC allows answering only the
+    /// latest ping), so a peer that pings and never reads cannot grow the
+    /// queue. Default 16; 0 counts as 1.
+    pub max_pending_pongs: usize,
     /// Accept frames whose masking is wrong for the role (unmasked frames at a
     /// server, masked frames at a client) instead of failing with 1002. Some
     /// non-conforming peers need it. Default `false`.
@@ -51,6 +56,7 @@ impl Default for Config {
             max_frame_size: 16 << 20,
             max_message_size: 64 << 20,
             auto_pong: true,
+            max_pending_pongs: 16,
             lenient_masking: false,
             streaming: false,
             fragment_size: None,

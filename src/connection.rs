@@ -1,10 +1,12 @@
 //! The connection state machine: bytes in, events out; messages in, bytes out.
 //!
 //! The receive side and the send side keep separate state. Receiving only
-//! touches the send side through two obligations, a pong and a close reply,
-//! which wait in their own slots until the output is taken.
+//! touches the send side through two obligations: pongs, which wait in a
+//! bounded queue until output is taken or something else is sent, and the
+//! close reply.
 
 use alloc::boxed::Box;
+use alloc::collections::VecDeque;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::close::{CloseFrame, MAX_CONTROL_PAYLOAD};
@@ -100,7 +102,8 @@ pub struct Connection {
     message: Option<IncomingMessage>,
 
     output: Output,
-    pending_pong: Option<Bytes>,
+    /// Automatic pongs not yet moved to `output`, oldest first.
+    pending_pongs: VecDeque<Bytes>,
     /// The kind of a message being sent with `send_fragment`, if unfinished.
     sending: Option<DataKind>,
 
@@ -132,7 +135,7 @@ impl Connection {
             frame: None,
             message: None,
             output: Output::default(),
-            pending_pong: None,
+            pending_pongs: VecDeque::new(),
             sending: None,
             close_sent: false,
             close_received: false,
@@ -383,7 +386,7 @@ impl Connection {
         Ok(match opcode {
             Opcode::Ping => {
                 if self.config.auto_pong && !self.close_sent {
-                    self.pending_pong = Some(payload.clone());
+                    self.queue_pong(payload.clone());
                 }
                 Event::Ping(payload)
             }
@@ -410,7 +413,7 @@ impl Connection {
         self.message = None;
         if let Some(code) = error.close_code().filter(|c| c.is_sendable()) {
             if !self.close_sent {
-                self.pending_pong = None;
+                self.pending_pongs.clear();
                 self.queue_close(Some(&CloseFrame::new(code, "")));
             }
         }
@@ -518,13 +521,18 @@ impl Connection {
     }
 
     fn queue_close(&mut self, frame: Option<&CloseFrame>) {
-        self.flush_pong();
         let payload = frame.map_or_else(Bytes::new, CloseFrame::to_payload);
         self.queue_frame(true, Opcode::Close, payload);
         self.close_sent = true;
     }
 
+    /// Queues a frame after any waiting pongs, so replies keep their place.
     fn queue_frame(&mut self, fin: bool, opcode: Opcode, payload: Bytes) {
+        self.flush_pongs();
+        self.write_frame(fin, opcode, payload);
+    }
+
+    fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: Bytes) {
         let mask = self.random.as_mut().map(|random| {
             let mut key = [0; 4];
             random.fill_bytes(&mut key);
@@ -540,16 +548,27 @@ impl Connection {
         self.output.push_frame(&header, payload);
     }
 
-    fn flush_pong(&mut self) {
-        if let Some(payload) = self.pending_pong.take() {
-            self.queue_frame(true, Opcode::Pong, payload);
+    /// Queues an automatic pong. Beyond `Config::max_pending_pongs` the
+    /// oldest waiting one is dropped: RFC 6455 section 5.5.3 allows answering
+    /// only the most recent ping, and a peer that pings without reading must
+    /// not grow this queue.
+    fn queue_pong(&mut self, payload: Bytes) {
+        self.pending_pongs.push_back(payload);
+        while self.pending_pongs.len() > self.config.max_pending_pongs.max(1) {
+            self.pending_pongs.pop_front();
+        }
+    }
+
+    fn flush_pongs(&mut self) {
+        while let Some(pong) = self.pending_pongs.pop_front() {
+            self.write_frame(true, Opcode::Pong, pong);
         }
     }
 
     /// The bytes waiting to be written, as a [`bytes::Buf`]: write them and
     /// `advance` by what the transport took.
     pub fn output(&mut self) -> &mut Output {
-        self.flush_pong();
+        self.flush_pongs();
         &mut self.output
     }
 
@@ -561,7 +580,7 @@ impl Connection {
     /// Whether output is waiting to be written.
     #[must_use]
     pub fn wants_write(&self) -> bool {
-        !self.output.is_empty() || self.pending_pong.is_some()
+        !self.output.is_empty() || !self.pending_pongs.is_empty()
     }
 
     /// Whether this end has sent (or queued) its close frame.

@@ -179,8 +179,25 @@ fn ping_queues_a_pong_with_the_same_payload() {
 }
 
 #[test]
-fn pongs_for_unanswered_pings_are_replaced_not_piled_up() {
+fn every_ping_gets_a_pong_while_the_queue_has_room() {
     let mut conn = server(Config::default());
+    let mut bytes = Vec::new();
+    for i in 0..10u8 {
+        bytes.extend(client_frame(true, Opcode::Ping, &[i]));
+    }
+    feed(&mut conn, &bytes);
+    let payloads: Vec<_> = decode_frames(&conn.take_output())
+        .into_iter()
+        .map(|(_, p)| p[0])
+        .collect();
+    assert_eq!(payloads, (0..10).collect::<Vec<u8>>());
+}
+
+#[test]
+fn pongs_for_unanswered_pings_are_replaced_past_the_bound_not_piled_up() {
+    let mut config = Config::default();
+    config.max_pending_pongs = 4;
+    let mut conn = server(config);
     let mut bytes = Vec::new();
     for i in 0..1000u32 {
         bytes.extend(client_frame(true, Opcode::Ping, &i.to_be_bytes()));
@@ -188,8 +205,23 @@ fn pongs_for_unanswered_pings_are_replaced_not_piled_up() {
     let (events, error) = feed(&mut conn, &bytes);
     assert_eq!((events.len(), error), (1000, None));
     let frames = decode_frames(&conn.take_output());
-    assert_eq!(frames.len(), 1);
-    assert_eq!(frames[0].1.as_ref(), &999u32.to_be_bytes());
+    let payloads: Vec<_> = frames.iter().map(|(_, p)| p.clone()).collect();
+    let newest: Vec<_> = (996..1000u32)
+        .map(|i| Bytes::copy_from_slice(&i.to_be_bytes()))
+        .collect();
+    assert_eq!(payloads, newest);
+}
+
+#[test]
+fn pong_goes_out_before_a_message_sent_after_the_ping() {
+    let mut conn = server(Config::default());
+    feed(&mut conn, &client_frame(true, Opcode::Ping, b"p"));
+    conn.send(Message::from("after")).unwrap();
+    let opcodes: Vec<_> = decode_frames(&conn.take_output())
+        .iter()
+        .map(|(h, _)| h.opcode)
+        .collect();
+    assert_eq!(opcodes, vec![Opcode::Pong, Opcode::Text]);
 }
 
 #[test]

@@ -49,7 +49,13 @@ pub fn run(
             // A client waits (bounded) for the server to close the TCP connection.
             stream.set_read_timeout(Some(CLOSE_WAIT))?;
         }
-        let n = stream.read(&mut buf)?;
+        let n = match stream.read(&mut buf) {
+            Ok(n) => n,
+            // After a clean close handshake nothing is lost if the peer
+            // resets instead of closing gracefully.
+            Err(_) if conn.is_closed() && !conn.is_failed() => return Ok(()),
+            Err(error) => return Err(error.into()),
+        };
         if n == 0 {
             conn.receive_eof()?;
             return Ok(());
