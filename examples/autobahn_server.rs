@@ -13,7 +13,9 @@ use rfc6455::Config;
 use rfc6455::handshake::{Accept, ServerHandshake};
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let addr = std::env::args().nth(1).unwrap_or_else(|| "127.0.0.1:9002".into());
+    let addr = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "127.0.0.1:9002".into());
     let listener = TcpListener::bind(&addr)?;
     println!("autobahn testee server on ws://{}", listener.local_addr()?);
     for stream in listener.incoming() {

@@ -136,33 +136,41 @@ fn read_socket(
 ) -> SocketResult {
     let mut buf = vec![0; 64 * 1024];
     loop {
-        let n = stream.read(&mut buf)?;
+        {
+            // Events first: the handshake may have left frames in the connection.
+            let mut conn = conn.lock().map_err(|_| "main thread panicked")?;
+            while let Some(event) = conn.next_event()? {
+                match event {
+                    Event::Message(message) => {
+                        match message {
+                            Message::Text(text) => println!("{text}"),
+                            Message::Binary(bytes) => println!("<{} binary bytes>", bytes.len()),
+                        }
+                        let _ = tx.send(Input::Received);
+                    }
+                    Event::Close(frame) => {
+                        if let Some(frame) = frame.filter(|f| f.code != CloseCode::NORMAL) {
+                            eprintln!("server closed with {} {}", frame.code, frame.reason);
+                        }
+                    }
+                    _ => {}
+                }
+            }
+            support::flush(&mut stream, &mut conn)?;
+            if conn.should_close_transport() {
+                let _ = stream.shutdown(Shutdown::Both);
+                return Err("connection failed".into());
+            }
+        }
+        let n = match stream.read(&mut buf) {
+            Ok(n) => n,
+            Err(_) if conn.lock().is_ok_and(|c| c.is_closed() && !c.is_failed()) => return Ok(()),
+            Err(error) => return Err(error.into()),
+        };
         let mut conn = conn.lock().map_err(|_| "main thread panicked")?;
         if n == 0 {
             return conn.receive_eof().map_err(Into::into);
         }
         conn.receive(&buf[..n]);
-        while let Some(event) = conn.next_event()? {
-            match event {
-                Event::Message(message) => {
-                    match message {
-                        Message::Text(text) => println!("{text}"),
-                        Message::Binary(bytes) => println!("<{} binary bytes>", bytes.len()),
-                    }
-                    let _ = tx.send(Input::Received);
-                }
-                Event::Close(frame) => {
-                    if let Some(frame) = frame.filter(|f| f.code != CloseCode::NORMAL) {
-                        eprintln!("server closed with {} {}", frame.code, frame.reason);
-                    }
-                }
-                _ => {}
-            }
-        }
-        support::flush(&mut stream, &mut conn)?;
-        if conn.should_close_transport() {
-            let _ = stream.shutdown(Shutdown::Both);
-            return Err("connection failed".into());
-        }
     }
 }

@@ -40,6 +40,19 @@ pub fn run(
 ) -> Result<(), Box<dyn Error>> {
     let mut buf = vec![0; 64 * 1024];
     loop {
+        // Events first: the handshake may have left frames in the connection.
+        loop {
+            match conn.next_event() {
+                Ok(Some(event)) => on_event(conn, event)?,
+                Ok(None) => break,
+                Err(error) => {
+                    // Send the close frame the error queued, then give up.
+                    flush(stream, conn)?;
+                    let _ = stream.shutdown(Shutdown::Both);
+                    return Err(error.into());
+                }
+            }
+        }
         flush(stream, conn)?;
         if conn.should_close_transport() {
             let _ = stream.shutdown(Shutdown::Both);
@@ -61,18 +74,6 @@ pub fn run(
             return Ok(());
         }
         conn.receive(&buf[..n]);
-        loop {
-            match conn.next_event() {
-                Ok(Some(event)) => on_event(conn, event)?,
-                Ok(None) => break,
-                Err(error) => {
-                    // Send the close frame the error queued, then give up.
-                    flush(stream, conn)?;
-                    let _ = stream.shutdown(Shutdown::Both);
-                    return Err(error.into());
-                }
-            }
-        }
     }
 }
 
