@@ -32,7 +32,7 @@ type SocketResult = Result<(), Box<dyn Error + Send + Sync>>;
 /// What the main thread waits for.
 enum Input {
     Line(io::Result<String>),
-    EndOfInput,
+    StdinEnded,
     /// A message arrived (and was printed).
     Received,
     TimedOut,
@@ -99,7 +99,7 @@ fn run() -> Result<(), Box<dyn Error + Send + Sync>> {
             }
             Input::Line(_) => {}
             Input::Received => echoed += 1,
-            Input::EndOfInput => {
+            Input::StdinEnded => {
                 input_ended = true;
                 deadline = Some(Instant::now() + CLOSE_WAIT);
             }
@@ -125,7 +125,7 @@ fn read_stdin(tx: &Sender<Input>) {
             return;
         }
     }
-    let _ = tx.send(Input::EndOfInput);
+    let _ = tx.send(Input::StdinEnded);
 }
 
 /// Reads the socket until the server closes it, printing each message.
