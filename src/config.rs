@@ -40,8 +40,8 @@ pub struct Config {
     pub fragment_size: Option<NonZeroUsize>,
     /// Most bytes of output that may wait to be written before
     /// `Connection::send` refuses more (`Error::OutputBufferFull`). Automatic
-    /// replies (pong, close) are exempt: at most one of each ever waits.
-    /// Default 128 MiB.
+    /// replies are bounded on their own: `max_pending_pongs` pongs and one
+    /// close frame. Default 128 MiB.
     pub max_output_buffer: usize,
     /// Largest opening handshake (request or response head), in bytes.
     /// Default 64 KiB.
