@@ -394,7 +394,7 @@ impl Connection {
             _ => {
                 let frame = CloseFrame::parse(payload)?;
                 self.close_received = true;
-                self.read = BytesMut::new();
+                self.stop_reading();
                 if !self.close_sent {
                     // Echo the code, not the reason.
                     let reply = frame.as_ref().map(|f| CloseFrame::new(f.code, ""));
@@ -405,12 +405,17 @@ impl Connection {
         })
     }
 
-    /// Records a failure: queues the close frame for it and stops reading.
-    fn fail(&mut self, error: Error) -> Error {
-        self.failed = true;
+    /// Frees everything the receive side holds: nothing more will be read.
+    fn stop_reading(&mut self) {
         self.read = BytesMut::new();
         self.frame = None;
         self.message = None;
+    }
+
+    /// Records a failure: queues the close frame for it and stops reading.
+    fn fail(&mut self, error: Error) -> Error {
+        self.failed = true;
+        self.stop_reading();
         if let Some(code) = error.close_code().filter(|c| c.is_sendable()) {
             if !self.close_sent {
                 self.pending_pongs.clear();

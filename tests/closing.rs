@@ -277,3 +277,16 @@ fn bytes_after_the_peers_close_are_ignored() {
     let (events, _) = feed(&mut conn, &client_frame(true, Opcode::Text, b"later"));
     assert!(events.is_empty());
 }
+
+#[test]
+fn close_in_the_middle_of_a_fragmented_message_frees_the_fragments() {
+    // Found by fuzzing (fuzz/regressions/*/close-during-fragmented-message).
+    let mut conn = server(Config::default());
+    let mut bytes = client_frame(false, Opcode::Text, b"ab");
+    bytes.extend(client_frame(true, Opcode::Close, b""));
+    for byte in &bytes {
+        feed(&mut conn, std::slice::from_ref(byte));
+    }
+    assert!(conn.is_closed());
+    assert_eq!(conn.buffered_len(), 0);
+}
