@@ -48,6 +48,9 @@ pub struct Config {
     pub max_handshake_size: usize,
     /// Most header fields in an opening handshake. Default 128.
     pub max_headers: usize,
+    /// permessage-deflate: what to offer (client) or accept (server).
+    #[cfg(feature = "deflate")]
+    pub deflate: crate::deflate::DeflateConfig,
 }
 
 impl Default for Config {
@@ -63,6 +66,8 @@ impl Default for Config {
             max_output_buffer: 128 << 20,
             max_handshake_size: 64 << 10,
             max_headers: 128,
+            #[cfg(feature = "deflate")]
+            deflate: crate::deflate::DeflateConfig::default(),
         }
     }
 }

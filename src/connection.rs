@@ -7,12 +7,13 @@
 
 use alloc::boxed::Box;
 use alloc::collections::VecDeque;
+use alloc::vec::Vec;
 use bytes::{Buf, Bytes, BytesMut};
 
 use crate::close::{CloseFrame, MAX_CONTROL_PAYLOAD};
 use crate::config::Config;
 use crate::error::Error;
-use crate::frame::{Decoded, Header, Opcode};
+use crate::frame::{Decoded, Header, Opcode, RSV1};
 use crate::mask;
 use crate::message::{DataKind, Message, Utf8Bytes};
 use crate::output::Output;
@@ -81,11 +82,27 @@ struct IncomingMessage {
     /// Payload bytes declared so far, across fragments.
     size: u64,
     utf8: Validator,
-    /// The fragments so far (whole-message mode, fragmented messages only).
-    assembled: BytesMut,
+    /// The fragments so far (whole-message mode, fragmented or compressed
+    /// messages only), decompressed.
+    assembled: Vec<u8>,
     /// Whether a chunk of it was delivered (streaming mode).
     started: bool,
+    /// Whether it is compressed (RSV1 on its first frame, permessage-deflate).
+    compressed: bool,
+    /// Decompressed bytes delivered so far (streaming mode).
+    inflated: usize,
 }
+
+/// The permessage-deflate state of a connection.
+#[cfg(feature = "deflate")]
+struct Deflate {
+    deflater: crate::deflate::Deflater,
+    inflater: crate::deflate::Inflater,
+}
+
+/// Without the `deflate` feature no connection has compression state.
+#[cfg(not(feature = "deflate"))]
+type Deflate = core::convert::Infallible;
 
 /// One WebSocket connection, after the opening handshake.
 ///
@@ -110,6 +127,8 @@ pub struct Connection {
     close_sent: bool,
     close_received: bool,
     failed: bool,
+
+    deflate: Option<Deflate>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -140,7 +159,50 @@ impl Connection {
             close_sent: false,
             close_received: false,
             failed: false,
+            deflate: None,
         }
+    }
+
+    /// Turns on permessage-deflate with parameters negotiated by a handshake
+    /// (the handshakes in [`handshake`](crate::handshake) do this themselves;
+    /// call it for a stream whose handshake happened elsewhere). Compression
+    /// level and threshold come from `Config::deflate`.
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn with_deflate(mut self, params: crate::deflate::DeflateParams) -> Self {
+        let (ours, theirs) = match self.role {
+            Role::Server => (
+                (
+                    params.server_max_window_bits,
+                    params.server_no_context_takeover,
+                ),
+                params.client_no_context_takeover,
+            ),
+            Role::Client => (
+                (
+                    params.client_max_window_bits,
+                    params.client_no_context_takeover,
+                ),
+                params.server_no_context_takeover,
+            ),
+        };
+        let settings = &self.config.deflate;
+        self.deflate = Some(Deflate {
+            deflater: crate::deflate::Deflater::new(
+                settings.compression_level,
+                ours.0,
+                ours.1,
+                settings.min_compress_size,
+            ),
+            inflater: crate::deflate::Inflater::new(theirs),
+        });
+        self
+    }
+
+    /// Whether permessage-deflate is on for this connection.
+    #[must_use]
+    pub fn is_deflate_enabled(&self) -> bool {
+        self.deflate.is_some()
     }
 
     /// A server's connection (it never masks, so needs no random source).
@@ -225,7 +287,9 @@ impl Connection {
             Decoded::Partial { .. } => return Ok(false),
             Decoded::Complete { header, len } => (header, len),
         };
-        if header.rsv != 0 {
+        let starts_message = matches!(header.opcode, Opcode::Text | Opcode::Binary);
+        let compressed = header.rsv == RSV1 && starts_message && self.is_deflate_enabled();
+        if header.rsv != 0 && !compressed {
             return Err(Error::ReservedBitsSet(header.rsv));
         }
         if !self.config.lenient_masking {
@@ -239,7 +303,7 @@ impl Connection {
             return Err(Error::FrameTooLarge);
         }
         if !header.opcode.is_control() {
-            self.start_data_frame(&header)?;
+            self.start_data_frame(&header, compressed)?;
         }
         self.read.advance(header_len);
         self.frame = Some(IncomingFrame {
@@ -253,7 +317,7 @@ impl Connection {
     }
 
     /// Checks a data frame against the message in progress and its limits.
-    fn start_data_frame(&mut self, header: &Header) -> Result<(), Error> {
+    fn start_data_frame(&mut self, header: &Header, compressed: bool) -> Result<(), Error> {
         let message = match (header.opcode, &mut self.message) {
             (Opcode::Continuation, Some(message)) => message,
             (Opcode::Continuation, None) => return Err(Error::UnexpectedContinuation),
@@ -266,8 +330,10 @@ impl Connection {
                 },
                 size: 0,
                 utf8: Validator::default(),
-                assembled: BytesMut::new(),
+                assembled: Vec::new(),
                 started: false,
+                compressed,
+                inflated: 0,
             }),
         };
         message.size += header.payload_len;
@@ -290,6 +356,7 @@ impl Connection {
             }
             if let Some(message) = self.message.as_mut()
                 && message.kind == DataKind::Text
+                && !message.compressed
                 && !frame.header.opcode.is_control()
             {
                 message.utf8.feed(fresh)?;
@@ -327,10 +394,23 @@ impl Connection {
             }
             return Ok(None);
         }
-        let payload = self.read.split_to(ready).freeze();
+        let mut payload = self.read.split_to(ready).freeze();
         frame.len -= ready;
         frame.taken += ready;
         frame.processed = 0;
+        if message.compressed {
+            let mut out = Vec::new();
+            let limit = self
+                .config
+                .max_message_size
+                .saturating_sub(message.inflated);
+            inflate(&mut self.deflate, &payload, is_last, &mut out, limit)?;
+            message.inflated += out.len();
+            if message.kind == DataKind::Text {
+                message.utf8.feed(&out)?;
+            }
+            payload = Bytes::from(out);
+        }
         let chunk = Chunk {
             kind: message.kind,
             payload,
@@ -352,7 +432,24 @@ impl Connection {
         let Some(message) = self.message.as_mut() else {
             return Ok(None);
         };
-        let whole = if fin && message.assembled.is_empty() {
+        let whole = if message.compressed {
+            let before = message.assembled.len();
+            let limit = self.config.max_message_size;
+            inflate(
+                &mut self.deflate,
+                &payload,
+                fin,
+                &mut message.assembled,
+                limit,
+            )?;
+            if message.kind == DataKind::Text {
+                message.utf8.feed(&message.assembled[before..])?;
+            }
+            if !fin {
+                return Ok(None);
+            }
+            Bytes::from(core::mem::take(&mut message.assembled))
+        } else if fin && message.assembled.is_empty() {
             // Unfragmented (or all earlier fragments were empty): no copy.
             payload
         } else {
@@ -360,7 +457,7 @@ impl Connection {
             if !fin {
                 return Ok(None);
             }
-            message.assembled.split().freeze()
+            Bytes::from(core::mem::take(&mut message.assembled))
         };
         let kind = message.kind;
         self.finish_message()?;
@@ -444,22 +541,32 @@ impl Connection {
         let kind = message.kind();
         let payload = message.into_bytes();
         self.check_can_send(payload.len())?;
-        let opcode = data_opcode(kind);
-        match self.config.fragment_size {
-            Some(size) if payload.len() > size.get() => {
-                let size = size.get();
-                let mut rest = payload;
-                let mut opcode = opcode;
-                while rest.len() > size {
-                    let piece = rest.split_to(size);
-                    self.queue_frame(false, opcode, piece);
-                    opcode = Opcode::Continuation;
-                }
-                self.queue_frame(true, opcode, rest);
+        let (mut rest, mut rsv) = self.compress(payload);
+        let mut opcode = data_opcode(kind);
+        // RSV1 marks only the first frame of a compressed message.
+        if let Some(size) = self.config.fragment_size.map(core::num::NonZeroUsize::get) {
+            while rest.len() > size {
+                let piece = rest.split_to(size);
+                self.queue_frame(false, rsv, opcode, piece);
+                (opcode, rsv) = (Opcode::Continuation, 0);
             }
-            _ => self.queue_frame(true, opcode, payload),
         }
+        self.queue_frame(true, rsv, opcode, rest);
         Ok(())
+    }
+
+    /// The payload to send and its RSV bits: compressed with RSV1 when
+    /// permessage-deflate is on and compressing pays.
+    fn compress(&mut self, payload: Bytes) -> (Bytes, u8) {
+        #[cfg(feature = "deflate")]
+        if let Some(compressed) = self
+            .deflate
+            .as_mut()
+            .and_then(|d| d.deflater.compress(&payload))
+        {
+            return (compressed, RSV1);
+        }
+        (payload, 0)
     }
 
     /// Queues one fragment of a message whose fragments the caller chooses.
@@ -479,7 +586,7 @@ impl Connection {
         };
         self.check_can_send(payload.len())?;
         self.sending = if is_last { None } else { Some(kind) };
-        self.queue_frame(is_last, opcode, payload);
+        self.queue_frame(is_last, 0, opcode, payload);
         Ok(())
     }
 
@@ -498,7 +605,7 @@ impl Connection {
             return Err(Error::ControlPayloadTooLong);
         }
         self.check_can_send(payload.len())?;
-        self.queue_frame(true, opcode, payload);
+        self.queue_frame(true, 0, opcode, payload);
         Ok(())
     }
 
@@ -527,17 +634,17 @@ impl Connection {
 
     fn queue_close(&mut self, frame: Option<&CloseFrame>) {
         let payload = frame.map_or_else(Bytes::new, CloseFrame::to_payload);
-        self.queue_frame(true, Opcode::Close, payload);
+        self.queue_frame(true, 0, Opcode::Close, payload);
         self.close_sent = true;
     }
 
     /// Queues a frame after any waiting pongs, so replies keep their place.
-    fn queue_frame(&mut self, fin: bool, opcode: Opcode, payload: Bytes) {
+    fn queue_frame(&mut self, fin: bool, rsv: u8, opcode: Opcode, payload: Bytes) {
         self.flush_pongs();
-        self.write_frame(fin, opcode, payload);
+        self.write_frame(fin, rsv, opcode, payload);
     }
 
-    fn write_frame(&mut self, fin: bool, opcode: Opcode, payload: Bytes) {
+    fn write_frame(&mut self, fin: bool, rsv: u8, opcode: Opcode, payload: Bytes) {
         let mask = self.random.as_mut().map(|random| {
             let mut key = [0; 4];
             random.fill_bytes(&mut key);
@@ -545,7 +652,7 @@ impl Connection {
         });
         let header = Header {
             fin,
-            rsv: 0,
+            rsv,
             opcode,
             mask,
             payload_len: payload.len() as u64,
@@ -566,7 +673,7 @@ impl Connection {
 
     fn flush_pongs(&mut self) {
         while let Some(pong) = self.pending_pongs.pop_front() {
-            self.write_frame(true, Opcode::Pong, pong);
+            self.write_frame(true, 0, Opcode::Pong, pong);
         }
     }
 
@@ -617,6 +724,41 @@ impl Connection {
     #[must_use]
     pub fn is_failed(&self) -> bool {
         self.failed
+    }
+}
+
+/// Inflates one frame of a compressed message into `out` (at most `limit`
+/// bytes), ending the message if `fin`.
+#[cfg(feature = "deflate")]
+fn inflate(
+    deflate: &mut Option<Deflate>,
+    payload: &[u8],
+    fin: bool,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(), Error> {
+    // A message is only marked compressed when deflate is on.
+    let Some(deflate) = deflate.as_mut() else {
+        return Err(Error::ReservedBitsSet(RSV1));
+    };
+    deflate.inflater.inflate(payload, out, limit)?;
+    if fin {
+        deflate.inflater.finish_message(out, limit)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "deflate"))]
+fn inflate(
+    deflate: &mut Option<Deflate>,
+    _: &[u8],
+    _: bool,
+    _: &mut Vec<u8>,
+    _: usize,
+) -> Result<(), Error> {
+    match *deflate {
+        None => Err(Error::ReservedBitsSet(RSV1)),
+        Some(never) => match never {},
     }
 }
 

@@ -39,6 +39,9 @@ pub enum Error {
     InvalidCloseCode(u16),
     /// Text (a text message or a close reason) was not valid UTF-8. Close code 1007.
     InvalidUtf8,
+    /// A compressed message (permessage-deflate) was not valid DEFLATE data.
+    /// Close code 1007.
+    InvalidCompressedData,
     /// A frame declared a payload above `Config::max_frame_size`. Close code 1009.
     FrameTooLarge,
     /// A message grew past `Config::max_message_size`. Close code 1009.
@@ -81,7 +84,7 @@ impl Error {
             | Error::ExpectedContinuation
             | Error::InvalidClosePayload
             | Error::InvalidCloseCode(_) => CloseCode::PROTOCOL_ERROR,
-            Error::InvalidUtf8 => CloseCode::INVALID_PAYLOAD,
+            Error::InvalidUtf8 | Error::InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
             Error::FrameTooLarge | Error::MessageTooLarge => CloseCode::MESSAGE_TOO_BIG,
             Error::UnexpectedEof => CloseCode::ABNORMAL,
             Error::AlreadyClosing
@@ -118,6 +121,9 @@ impl fmt::Display for Error {
             Error::InvalidClosePayload => f.write_str("close frame payload is one byte long"),
             Error::InvalidCloseCode(code) => write!(f, "close code {code} may not be sent"),
             Error::InvalidUtf8 => f.write_str("text is not valid UTF-8"),
+            Error::InvalidCompressedData => {
+                f.write_str("compressed message is not valid DEFLATE data")
+            }
             Error::FrameTooLarge => f.write_str("frame payload exceeds the configured maximum"),
             Error::MessageTooLarge => f.write_str("message exceeds the configured maximum"),
             Error::UnexpectedEof => f.write_str("connection ended before the close handshake"),
