@@ -202,7 +202,13 @@ fn decompressed_size_counts_across_fragments() {
     config.max_message_size = 1000;
     let (_, mut server) = pair(DeflateParams::default(), config);
     let mut bytes = frame(false, RSV1, Opcode::Text, Some([1, 2, 3, 4]), first);
-    bytes.extend(frame(true, 0, Opcode::Continuation, Some([1, 2, 3, 4]), second));
+    bytes.extend(frame(
+        true,
+        0,
+        Opcode::Continuation,
+        Some([1, 2, 3, 4]),
+        second,
+    ));
     let (_, error) = feed(&mut server, &bytes);
     assert_eq!(error, Some(Error::MessageTooLarge));
 }

@@ -114,9 +114,22 @@ fn expect_text(conn: &mut Connection, expected: &str) {
 /// Starts a client handshake for `request` with deterministic randomness.
 fn start(request: ClientRequest) -> (String, ClientHandshake) {
     let (bytes, handshake) = request
-        .start_with_random(&mut Counter(0), &Config::default())
+        .start_with_random(&mut Counter(0), &client_config())
         .expect("valid request");
     (String::from_utf8(bytes).unwrap(), handshake)
+}
+
+/// The config client tests start with: without the automatic
+/// permessage-deflate offer (`deflate` feature), so that a request holds only
+/// the extensions a test offers.
+fn client_config() -> Config {
+    #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
+    let mut config = Config::default();
+    #[cfg(feature = "deflate")]
+    {
+        config.deflate.enabled = false;
+    }
+    config
 }
 
 /// The key `Counter(0)` yields: base64 of bytes 1..=16.

@@ -156,6 +156,13 @@ impl ClientRequest {
     /// Text that is not a valid header value, has an unclosed quoted string,
     /// or has an extension name that is not a token makes
     /// [`start`](Self::start) fail with [`HandshakeError::InvalidExtension`].
+    ///
+    /// With the `deflate` feature, [`start`](Self::start) offers
+    /// permessage-deflate itself when `Config::deflate` is enabled, after
+    /// the offers made here, and checks the server's answer. Offering
+    /// `permessage-deflate` here instead turns that off: the offer is sent
+    /// as written, the server's answer is only listed in
+    /// [`Accepted::extensions`], and the connection does not compress.
     pub fn extension(mut self, offer: &str) -> Self {
         let mut elements = 0;
         let valid = is_field_value(offer.as_bytes())
@@ -209,15 +216,45 @@ impl ClientRequest {
     /// `random`. Returns the bytes to send and the state that reads the
     /// response, under the limits in `config`.
     ///
+    /// With the `deflate` feature and `config.deflate.enabled`, the request
+    /// also offers permessage-deflate as `deflate::client_offer` writes it,
+    /// last among the extensions, unless [`extension`](Self::extension)
+    /// already offered it.
+    ///
     /// Fails if a builder method was given a refused value.
     pub fn start_with_random(
-        self,
+        mut self,
         random: &mut dyn RandomSource,
         config: &Config,
     ) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
         if let Some(e) = self.error {
             return Err(e);
         }
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
+        let mut extensions = core::mem::take(&mut self.extensions);
+        let mut extension_names = Vec::new();
+        for offer in &extensions {
+            // Validated by `extension`.
+            let _ = split_quoted_list(offer.as_bytes(), |element| {
+                extension_names.push(extension_name(element).to_vec());
+                Ok(())
+            });
+        }
+        #[cfg(feature = "deflate")]
+        let deflate = {
+            use crate::deflate::{PERMESSAGE_DEFLATE, client_offer};
+            let by_hand = extension_names
+                .iter()
+                .any(|n| n.eq_ignore_ascii_case(PERMESSAGE_DEFLATE.as_bytes()));
+            if config.deflate.enabled && !by_hand {
+                extensions.push(client_offer(&config.deflate));
+                extension_names.push(PERMESSAGE_DEFLATE.as_bytes().to_vec());
+                Some(config.deflate.clone())
+            } else {
+                None
+            }
+        };
+
         let mut nonce = [0u8; 16];
         random.fill_bytes(&mut nonce);
         let key = base64::engine::general_purpose::STANDARD.encode(nonce);
@@ -232,25 +269,19 @@ impl ClientRequest {
         http::field(&mut out, "Sec-WebSocket-Key", key.as_bytes());
         http::field(&mut out, "Sec-WebSocket-Version", b"13");
         http::list_field(&mut out, "Sec-WebSocket-Protocol", &self.protocols);
-        http::list_field(&mut out, "Sec-WebSocket-Extensions", &self.extensions);
+        http::list_field(&mut out, "Sec-WebSocket-Extensions", &extensions);
         for (name, value) in &self.headers {
             http::field(&mut out, name, value.as_bytes());
         }
         out.extend_from_slice(b"\r\n");
 
-        let mut extension_names = Vec::new();
-        for offer in &self.extensions {
-            // Validated by `extension`.
-            let _ = split_quoted_list(offer.as_bytes(), |element| {
-                extension_names.push(extension_name(element).to_vec());
-                Ok(())
-            });
-        }
         let handshake = ClientHandshake {
             reader: HeadReader::new(config.max_handshake_size, config.max_headers),
             expected_accept: accept_key(key.as_bytes()),
             protocols: self.protocols,
             extension_names,
+            #[cfg(feature = "deflate")]
+            deflate,
         };
         Ok((out, handshake))
     }
@@ -322,6 +353,10 @@ pub struct ClientHandshake {
     protocols: Vec<String>,
     /// Names of the extensions offered.
     extension_names: Vec<Vec<u8>>,
+    /// The permessage-deflate settings offered, if the handshake made the
+    /// offer (not if the caller offered it by hand).
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::DeflateConfig>,
 }
 
 impl ClientHandshake {
@@ -332,9 +367,12 @@ impl ClientHandshake {
     /// with [`Accepted::into_connection`]. `Ok(Some(Response::Rejected(_)))`:
     /// any other status, which is the server's answer, not an error (a
     /// redirect, `401` with `WWW-Authenticate`, ...). `Err(_)`: a `101` that
-    /// breaks the rules, or a malformed or oversized head; close the
-    /// transport. Errors repeat on later calls; after a response was
-    /// returned, later calls fail with [`HandshakeError::AlreadyComplete`].
+    /// breaks the rules (including, with the `deflate` feature, a
+    /// permessage-deflate answer that does not fit the offer:
+    /// [`HandshakeError::InvalidDeflateParams`]), or a malformed or
+    /// oversized head; close the transport. Errors repeat on later calls;
+    /// after a response was returned, later calls fail with
+    /// [`HandshakeError::AlreadyComplete`].
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Response>, HandshakeError> {
         match self.reader.receive(bytes)? {
             None => Ok(None),
@@ -404,6 +442,8 @@ impl ClientHandshake {
         }
 
         let mut extensions = Vec::new();
+        #[cfg(feature = "deflate")]
+        let mut deflate = None;
         for value in head.values("Sec-WebSocket-Extensions") {
             split_quoted_list(value, |element| {
                 if !is_field_value(element) || core::str::from_utf8(element).is_err() {
@@ -417,6 +457,8 @@ impl ClientHandshake {
                 {
                     return Err(HandshakeError::ExtensionNotOffered);
                 }
+                #[cfg(feature = "deflate")]
+                self.accept_deflate(element, &mut deflate)?;
                 extensions.push(head.range_of(element));
                 Ok(())
             })?;
@@ -427,7 +469,31 @@ impl ClientHandshake {
             protocol,
             extensions,
             leftover,
+            #[cfg(feature = "deflate")]
+            deflate,
         })
+    }
+
+    /// Checks an accepted extension element that is `permessage-deflate`,
+    /// if the handshake made the offer, into `negotiated`.
+    #[cfg(feature = "deflate")]
+    fn accept_deflate(
+        &self,
+        element: &[u8],
+        negotiated: &mut Option<crate::deflate::DeflateParams>,
+    ) -> Result<(), HandshakeError> {
+        let Some(offered) = &self.deflate else {
+            return Ok(());
+        };
+        if !crate::deflate::is_permessage_deflate(element) {
+            return Ok(());
+        }
+        if negotiated.is_some() {
+            return Err(HandshakeError::InvalidDeflateParams);
+        }
+        let text = core::str::from_utf8(element).map_err(|_| HandshakeError::InvalidExtension)?;
+        *negotiated = Some(crate::deflate::client_accept(offered, text)?);
+        Ok(())
     }
 }
 
@@ -449,6 +515,8 @@ pub struct Accepted {
     protocol: Option<Range<usize>>,
     extensions: Vec<Range<usize>>,
     leftover: Vec<u8>,
+    #[cfg(feature = "deflate")]
+    deflate: Option<crate::deflate::DeflateParams>,
 }
 
 impl Accepted {
@@ -462,6 +530,21 @@ impl Accepted {
     /// Each one's name was among those offered.
     pub fn extensions(&self) -> impl ExactSizeIterator<Item = &str> + '_ {
         self.extensions.iter().map(|r| self.head.str(r))
+    }
+
+    /// The permessage-deflate parameters negotiated, if the handshake
+    /// offered the extension (from `Config::deflate`) and the server
+    /// accepted it. [`into_connection`](Self::into_connection) turns
+    /// compression on with them.
+    ///
+    /// `None` if the caller offered permessage-deflate by hand with
+    /// [`ClientRequest::extension`]: the response element is then only
+    /// listed in [`extensions`](Self::extensions), unchecked, and running
+    /// the extension is the caller's business.
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn deflate(&self) -> Option<crate::deflate::DeflateParams> {
+        self.deflate
     }
 
     /// The value of the first header field called `name` (case-insensitive).
@@ -485,6 +568,8 @@ impl Accepted {
 
     /// The client's [`Connection`], masking with keys from the operating
     /// system, having already received the bytes that followed the response.
+    /// With permessage-deflate negotiated (`Accepted::deflate`), the
+    /// connection compresses.
     #[cfg(feature = "std")]
     #[must_use]
     pub fn into_connection(self, config: Config) -> Connection {
@@ -499,7 +584,12 @@ impl Accepted {
         config: Config,
         random: Box<dyn RandomSource>,
     ) -> Connection {
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
         let mut conn = Connection::client_with_random(config, random);
+        #[cfg(feature = "deflate")]
+        if let Some(params) = self.deflate {
+            conn = conn.with_deflate(params);
+        }
         conn.receive(&self.leftover);
         conn
     }
@@ -507,10 +597,12 @@ impl Accepted {
 
 impl fmt::Debug for Accepted {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Accepted")
-            .field("protocol", &self.protocol())
-            .field("extensions", &self.extensions().collect::<Vec<_>>())
-            .field("leftover", &self.leftover.len())
+        let mut d = f.debug_struct("Accepted");
+        d.field("protocol", &self.protocol())
+            .field("extensions", &self.extensions().collect::<Vec<_>>());
+        #[cfg(feature = "deflate")]
+        d.field("deflate", &self.deflate);
+        d.field("leftover", &self.leftover.len())
             .finish_non_exhaustive()
     }
 }

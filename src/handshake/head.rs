@@ -1,5 +1,6 @@
 //! Reading an HTTP head incrementally, and the header-value helpers both
-//! sides share (comma-separated token lists, extension offers).
+//! sides (and the permessage-deflate negotiation) share: comma-separated
+//! token lists, extension offers.
 //!
 //! Everything here runs in time linear in its input: the reader looks at
 //! each received byte once, and the list splitters never backtrack.
@@ -318,11 +319,15 @@ pub(crate) fn extension_name(element: &[u8]) -> &[u8] {
     trim_ows(&element[..end])
 }
 
+/// Whether `b` may appear in an HTTP token (a tchar, RFC 7230 section
+/// 3.2.6).
+pub(crate) fn is_tchar(b: u8) -> bool {
+    b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
+}
+
 /// Whether `s` is an HTTP token (RFC 7230 section 3.2.6): one or more tchars.
 pub(crate) fn is_token(s: &[u8]) -> bool {
-    !s.is_empty()
-        && s.iter()
-            .all(|&b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
+    !s.is_empty() && s.iter().all(|&b| is_tchar(b))
 }
 
 /// Whether `s` may be a header value we write: no CR, LF or NUL (which could

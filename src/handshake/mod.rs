@@ -14,6 +14,14 @@
 //!   [`Response`]: either [`Accepted`] or a [`Rejection`] (a redirect, a 401,
 //!   ...), which is a value, not an error.
 //!
+//! With the `deflate` feature, both sides negotiate permessage-deflate (RFC
+//! 7692) from `Config::deflate`: the client offers it, the server answers
+//! the first acceptable offer, the client checks the answer, and both
+//! connections compress with the agreed parameters (`Accepted::deflate`,
+//! `Request::deflate_offer`). Offering or accepting `permessage-deflate` by
+//! hand (with [`ClientRequest::extension`] or [`Accept::extension`]) turns
+//! that off for the side that does it.
+//!
 //! A whole handshake, in memory, then one message each way:
 //!
 //! ```
@@ -91,7 +99,7 @@ use base64::Engine;
 use sha1::{Digest, Sha1};
 
 pub mod client;
-mod head;
+pub(crate) mod head;
 mod http;
 pub mod server;
 
@@ -169,6 +177,12 @@ pub enum HandshakeError {
     ProtocolNotOffered,
     /// An extension was accepted that the client had not offered.
     ExtensionNotOffered,
+    /// The server accepted permessage-deflate (RFC 7692) in a way the
+    /// client must refuse: malformed, unknown or repeated parameters, a
+    /// window size that is not 8 to 15 or is larger than offered, a missing
+    /// `server_no_context_takeover` that the client asked for, or the
+    /// extension accepted twice. Only with the `deflate` feature.
+    InvalidDeflateParams,
     /// The response's `Sec-WebSocket-Accept` was missing or did not match the
     /// key the client sent.
     InvalidAcceptKey,
@@ -210,6 +224,7 @@ impl HandshakeError {
             | HandshakeError::FragmentInUri
             | HandshakeError::ProtocolNotOffered
             | HandshakeError::ExtensionNotOffered
+            | HandshakeError::InvalidDeflateParams
             | HandshakeError::InvalidAcceptKey
             | HandshakeError::InvalidHeader
             | HandshakeError::AlreadyComplete => return None,
@@ -273,6 +288,9 @@ impl fmt::Display for HandshakeError {
             }
             HandshakeError::ExtensionNotOffered => {
                 f.write_str("accepted extension was not offered by the client")
+            }
+            HandshakeError::InvalidDeflateParams => {
+                f.write_str("server accepted permessage-deflate with unacceptable parameters")
             }
             HandshakeError::InvalidAcceptKey => {
                 f.write_str("Sec-WebSocket-Accept is missing or does not match the key")

@@ -262,6 +262,15 @@ impl Request {
     /// write, and the server's [`Connection`], which has already received
     /// any bytes that followed the request.
     ///
+    /// With the `deflate` feature and `config.deflate.enabled`, it also
+    /// negotiates permessage-deflate: the first acceptable offer (see
+    /// `deflate::server_negotiate`) is answered in `Sec-WebSocket-Extensions`,
+    /// after the extensions in `accept`, and the connection compresses with
+    /// the parameters that `Request::deflate_offer` returns. If `accept` already
+    /// carries a `permessage-deflate` element (see [`Accept::extension`]),
+    /// that element is sent as written and the connection does not
+    /// compress.
+    ///
     /// Fails with [`HandshakeError::ProtocolNotOffered`] if `accept` selects
     /// a subprotocol the client did not offer,
     /// [`HandshakeError::ExtensionNotOffered`] for an extension the client
@@ -272,10 +281,59 @@ impl Request {
         accept: Accept,
         config: Config,
     ) -> Result<(Vec<u8>, Connection), HandshakeError> {
+        #[cfg(feature = "deflate")]
+        let (accept, deflate) = self.negotiate_deflate(accept, &config.deflate);
         let response = self.response(&accept)?;
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
         let mut conn = Connection::server(config);
+        #[cfg(feature = "deflate")]
+        if let Some(params) = deflate {
+            conn = conn.with_deflate(params);
+        }
         conn.receive(&self.leftover);
         Ok((response, conn))
+    }
+
+    /// The permessage-deflate parameters [`accept`](Self::accept) would
+    /// negotiate with `config` (given an [`Accept`] without a
+    /// `permessage-deflate` element of its own): those of the first
+    /// acceptable offer, or `None` if `config.enabled` is false or no offer
+    /// is acceptable. See [`server_negotiate`](crate::deflate::server_negotiate).
+    #[cfg(feature = "deflate")]
+    #[must_use]
+    pub fn deflate_offer(
+        &self,
+        config: &crate::deflate::DeflateConfig,
+    ) -> Option<crate::deflate::DeflateParams> {
+        crate::deflate::server_negotiate(config, self.extensions()).map(|(params, _)| params)
+    }
+
+    /// Adds the negotiated permessage-deflate element to `accept`, unless
+    /// the caller chose one by hand or nothing was negotiated.
+    #[cfg(feature = "deflate")]
+    fn negotiate_deflate(
+        &self,
+        mut accept: Accept,
+        config: &crate::deflate::DeflateConfig,
+    ) -> (Accept, Option<crate::deflate::DeflateParams>) {
+        let mut by_hand = false;
+        for extension in &accept.extensions {
+            // A malformed element makes `response` fail anyway.
+            let _ = split_quoted_list(extension.as_bytes(), |element| {
+                by_hand |= crate::deflate::is_permessage_deflate(element);
+                Ok(())
+            });
+        }
+        if by_hand {
+            return (accept, None);
+        }
+        match crate::deflate::server_negotiate(config, self.extensions()) {
+            Some((params, element)) => {
+                accept.extensions.push(element);
+                (accept, Some(params))
+            }
+            None => (accept, None),
+        }
     }
 
     fn response(&self, accept: &Accept) -> Result<Vec<u8>, HandshakeError> {
@@ -535,7 +593,10 @@ impl Accept {
     /// with [`HandshakeError::InvalidHeader`].
     ///
     /// This only writes the header: running the extension is the caller's
-    /// (or a later version of this crate's) business.
+    /// business. With the `deflate` feature, permessage-deflate is
+    /// negotiated by [`Request::accept`] itself (from `Config::deflate`);
+    /// passing a `permessage-deflate` element here turns that off, and the
+    /// connection then does not compress.
     pub fn extension(mut self, element: &str) -> Self {
         if !is_field_value(element.as_bytes()) {
             self.error.get_or_insert(HandshakeError::InvalidHeader);
