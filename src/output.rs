@@ -13,6 +13,11 @@ use crate::mask;
 /// Payloads at least this long are queued by reference instead of copied.
 const COPY_LIMIT: usize = 4096;
 
+/// Masked payloads at least this long are masked while they are copied, a
+/// stack block at a time (the block stays in L1), so the payload crosses
+/// memory once; shorter ones are copied, then masked in place while hot.
+const STAGE: usize = 4096;
+
 /// Output waiting for the transport. Implements [`bytes::Buf`]: write
 /// [`Buf::chunk`] (or [`Buf::chunks_vectored`]), then [`Buf::advance`] by
 /// what was written.
@@ -22,6 +27,10 @@ pub struct Output {
     sealed: VecDeque<Bytes>,
     /// Where new small frames are appended.
     tail: BytesMut,
+    /// How much of `tail` was already written out. Kept as an index (not
+    /// `BytesMut::advance`) so that when everything is written the buffer is
+    /// cleared and reused from its start without a reallocation check.
+    tail_written: usize,
     /// Total bytes waiting.
     len: usize,
 }
@@ -41,6 +50,7 @@ impl Output {
 
     /// Removes and returns everything waiting, as one contiguous buffer.
     pub fn take_bytes(&mut self) -> Bytes {
+        self.discard_written();
         let len = core::mem::take(&mut self.len);
         if self.sealed.is_empty() {
             return self.tail.split().freeze();
@@ -53,19 +63,45 @@ impl Output {
         all.freeze()
     }
 
+    /// Drops the written part of `tail` from the buffer itself.
+    fn discard_written(&mut self) {
+        self.tail.advance(core::mem::take(&mut self.tail_written));
+    }
+
     /// Queues one frame. A masked header masks a copy of the payload.
     pub(crate) fn push_frame(&mut self, header: &Header, payload: Bytes) {
         let mut head = [0; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
+        let copied = if header.mask.is_some() || payload.len() < COPY_LIMIT {
+            payload.len()
+        } else {
+            0
+        };
+        if self.tail_written > 0 && self.tail.capacity() - self.tail.len() < head_len + copied {
+            // Let the buffer reclaim the written bytes before it grows.
+            self.discard_written();
+        }
         self.tail.extend_from_slice(&head[..head_len]);
         self.len += head_len + payload.len();
         match header.mask {
-            Some(key) => {
+            Some(key) if payload.len() < STAGE => {
                 let start = self.tail.len();
                 self.tail.extend_from_slice(&payload);
                 mask::apply(&mut self.tail[start..], key, 0);
             }
+            Some(key) => {
+                self.tail.reserve(payload.len());
+                let mut stage = [0; STAGE];
+                let mut offset = 0;
+                for piece in payload.chunks(STAGE) {
+                    let staged = &mut stage[..piece.len()];
+                    mask::apply_copy(piece, staged, key, offset);
+                    self.tail.extend_from_slice(staged);
+                    offset += piece.len();
+                }
+            }
             None if payload.len() >= COPY_LIMIT => {
+                self.discard_written();
                 self.sealed.push_back(self.tail.split().freeze());
                 self.sealed.push_back(payload);
             }
@@ -82,7 +118,7 @@ impl Buf for Output {
     fn chunk(&self) -> &[u8] {
         match self.sealed.front() {
             Some(chunk) => chunk,
-            None => &self.tail,
+            None => &self.tail[self.tail_written..],
         }
     }
 
@@ -100,7 +136,11 @@ impl Buf for Output {
                     return;
                 }
                 None => {
-                    self.tail.advance(cnt);
+                    self.tail_written += cnt;
+                    if self.tail_written == self.tail.len() {
+                        self.tail.clear();
+                        self.tail_written = 0;
+                    }
                     return;
                 }
             }
@@ -113,11 +153,22 @@ impl Buf for Output {
 
     #[cfg(feature = "std")]
     fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
+        let tail = &self.tail[self.tail_written..];
+        if self.sealed.is_empty() {
+            // The common case: only small frames wait.
+            return match dst.first_mut() {
+                Some(slot) if !tail.is_empty() => {
+                    *slot = std::io::IoSlice::new(tail);
+                    1
+                }
+                _ => 0,
+            };
+        }
         let chunks = self
             .sealed
             .iter()
             .map(|c| &c[..])
-            .chain(core::iter::once(&self.tail[..]))
+            .chain(core::iter::once(tail))
             .filter(|c| !c.is_empty());
         let mut n = 0;
         for (slot, chunk) in dst.iter_mut().zip(chunks) {
@@ -166,6 +217,60 @@ mod tests {
         expected.extend_from_slice(&[0x82, 1, b'z']);
         assert_eq!(drained, expected);
         assert!(out.is_empty());
+    }
+
+    #[test]
+    fn masked_frames_of_every_size_class_unmask_to_the_payload() {
+        for len in [0, 1, 5, 125, STAGE - 1, STAGE, STAGE + 3, 3 * STAGE + 1] {
+            let payload: alloc::vec::Vec<u8> = (0..len).map(|i| (i * 31 % 251) as u8).collect();
+            let mut out = Output::default();
+            let key = [0xa1, 0xb2, 0xc3, 0xd4];
+            let mut h = header(len);
+            h.mask = Some(key);
+            out.push_frame(&h, Bytes::from(payload.clone()));
+            let wire = out.take_bytes();
+            let head = wire.len() - len;
+            let mut body = wire[head..].to_vec();
+            mask::apply(&mut body, key, 0);
+            assert_eq!(body, payload, "len {len}");
+            assert_eq!(&wire[head - 4..head], &key);
+        }
+    }
+
+    #[test]
+    fn partial_writes_interleaved_with_new_frames_keep_the_byte_stream() {
+        let mut out = Output::default();
+        let mut expected = alloc::vec::Vec::new();
+        let mut drained = alloc::vec::Vec::new();
+        for i in 0..200usize {
+            let len = [0, 3, 100, COPY_LIMIT, 5000][i % 5];
+            let payload = Bytes::from(alloc::vec![i as u8; len]);
+            let mut h = header(len);
+            if i % 3 == 0 {
+                h.mask = Some([1, 2, 3, 4]);
+            }
+            out.push_frame(&h, payload.clone());
+            let mut head = [0; MAX_HEADER_LEN];
+            let n = h.encode(&mut head);
+            expected.extend_from_slice(&head[..n]);
+            let mut body = payload.to_vec();
+            if let Some(key) = h.mask {
+                mask::apply(&mut body, key, 0);
+            }
+            expected.extend_from_slice(&body);
+            // Write a little, sometimes everything.
+            let mut budget = if i % 7 == 0 { usize::MAX } else { 61 };
+            while out.has_remaining() && budget > 0 {
+                let n = out.chunk().len().min(budget);
+                assert!(n > 0);
+                drained.extend_from_slice(&out.chunk()[..n]);
+                out.advance(n);
+                budget -= n;
+            }
+            assert_eq!(out.len() + drained.len(), expected.len());
+        }
+        drained.extend_from_slice(&out.take_bytes());
+        assert_eq!(drained, expected);
     }
 
     #[test]

@@ -1,0 +1,66 @@
+//! Encoding, as a server (unmasked) and as a client (masked): each message is
+//! sent and written to a counting sink at once, as an eager adapter would.
+//! Every implementation must write the same number of bytes (checked before
+//! timing). Ceilings as in the decode bench: a memcpy of the payloads and an
+//! in-place XOR of them.
+
+mod common;
+
+use std::hint::black_box;
+
+use common::{Flat, Outgoing, Workload};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+
+fn encode(c: &mut Criterion) {
+    let rt = common::runtime();
+    for workload in common::encode_workloads() {
+        for client in [false, true] {
+            bench_workload(c, &rt, &workload, client);
+        }
+    }
+}
+
+fn bench_workload(
+    c: &mut Criterion,
+    rt: &tokio::runtime::Runtime,
+    workload: &Workload,
+    client: bool,
+) {
+    let out = Outgoing::new(workload);
+    let expected = workload.wire(client).len();
+    let ours = common::encode_ours(&out.ours, client);
+    let tung = common::encode_tungstenite(&out.tungstenite, client);
+    let fws = common::encode_fastwebsockets(rt, &out.raw, out.kind, client);
+    assert_eq!(
+        (ours, tung, fws),
+        (expected, expected, expected),
+        "{}",
+        workload.name
+    );
+
+    let role = if client { "client_masked" } else { "server" };
+    let mut group = c.benchmark_group(format!("encode_{role}/{}", workload.name));
+    group.throughput(Throughput::Bytes(workload.payload_bytes() as u64));
+    group.bench_function("rfc6455", |b| {
+        b.iter(|| common::encode_ours(black_box(&out.ours), client))
+    });
+    group.bench_function("tungstenite", |b| {
+        b.iter(|| common::encode_tungstenite(black_box(&out.tungstenite), client))
+    });
+    group.bench_function("fastwebsockets", |b| {
+        b.iter(|| common::encode_fastwebsockets(rt, black_box(&out.raw), out.kind, client))
+    });
+    let flat = Flat::new(workload);
+    let mut dst = vec![0u8; flat.bytes.len()];
+    group.bench_function("ceiling_memcpy", |b| {
+        b.iter(|| common::ceiling_memcpy(black_box(&flat), black_box(&mut dst)))
+    });
+    let mut buf = Flat::new(workload);
+    group.bench_function("ceiling_xor", |b| {
+        b.iter(|| common::ceiling_xor(black_box(&mut buf), black_box([0x37, 0xfa, 0x21, 0x3d])))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, encode);
+criterion_main!(benches);
