@@ -7,6 +7,12 @@ ratios measured in the same run.
 For every group (one workload) it prints each implementation's payload
 throughput and its ratios: to tungstenite, to fastwebsockets, and to the two
 ceilings of the same group (memcpy and in-place XOR of the payloads).
+
+    python3 benches/report.py [CRITERION_DIR] --deflate [--markdown]
+
+prints the permessage-deflate bench instead (groups `deflate/*`): one row
+per workload, the uncompressed-payload throughput of send_server,
+send_client and receive.
 """
 import json
 import os
@@ -54,6 +60,8 @@ def main():
     groups = load(root)
     if not groups:
         sys.exit(f"no criterion results under {root}")
+    if "--deflate" in sys.argv:
+        return deflate_table(groups, markdown)
     rows = []
     for name in sorted(groups, key=sort_key):
         g = groups[name]
@@ -69,6 +77,32 @@ def main():
         rows.append(row)
     header = ["workload", "rfc6455", "vs tungstenite", "vs fastwebsockets",
               "of memcpy", "of XOR", "batch time"]
+    print_table(header, rows, markdown)
+
+
+def deflate_table(groups, markdown):
+    functions = ["send_server", "send_client", "receive"]
+    rows = []
+    for name in sorted((n for n in groups if n.startswith("deflate/")), key=deflate_key):
+        g = groups[name]
+        rows.append([name.partition("/")[2]] + [
+            fmt_rate(rate(*g[f]), g[f][2]) if f in g else "-" for f in functions])
+    if not rows:
+        sys.exit("no deflate results (cargo bench --all-features --bench deflate)")
+    print_table(["workload"] + functions, rows, markdown)
+
+
+def deflate_key(name):
+    # json_<size>_w<bits>_<takeover>: by size, then window bits descending.
+    parts = name.partition("/")[2].split("_")
+    size = parts[1]
+    scale = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20}
+    number = size.rstrip("KMiB")
+    bits = int(parts[2][1:])
+    return (int(number) * scale[size[len(number):]], -bits, "_".join(parts[3:]) != "takeover")
+
+
+def print_table(header, rows, markdown):
     if markdown:
         print("| " + " | ".join(header) + " |")
         print("|" + "---|" * len(header))

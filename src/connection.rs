@@ -128,7 +128,8 @@ pub struct Connection {
     close_received: bool,
     failed: bool,
 
-    deflate: Option<Deflate>,
+    /// Boxed: the zlib states are large and most connections never compress.
+    deflate: Option<Box<Deflate>>,
 }
 
 impl core::fmt::Debug for Connection {
@@ -170,36 +171,33 @@ impl Connection {
     #[cfg(feature = "deflate")]
     #[must_use]
     pub fn with_deflate(mut self, params: crate::deflate::DeflateParams) -> Self {
+        let server = (
+            params.server_max_window_bits,
+            params.server_no_context_takeover,
+        );
+        let client = (
+            params.client_max_window_bits,
+            params.client_no_context_takeover,
+        );
         let (ours, theirs) = match self.role {
-            Role::Server => (
-                (
-                    params.server_max_window_bits,
-                    params.server_no_context_takeover,
-                ),
-                params.client_no_context_takeover,
-            ),
-            Role::Client => (
-                (
-                    params.client_max_window_bits,
-                    params.client_no_context_takeover,
-                ),
-                params.server_no_context_takeover,
-            ),
+            Role::Server => (server, client),
+            Role::Client => (client, server),
         };
         let settings = &self.config.deflate;
-        self.deflate = Some(Deflate {
+        self.deflate = Some(Box::new(Deflate {
             deflater: crate::deflate::Deflater::new(
                 settings.compression_level,
                 ours.0,
                 ours.1,
                 settings.min_compress_size,
             ),
-            inflater: crate::deflate::Inflater::new(theirs),
-        });
+            inflater: crate::deflate::Inflater::new(theirs.0, theirs.1),
+        }));
         self
     }
 
-    /// Whether permessage-deflate is on for this connection.
+    /// Whether permessage-deflate is on for this connection (its state is
+    /// freed once the connection stops reading: closed or failed).
     #[must_use]
     pub fn is_deflate_enabled(&self) -> bool {
         self.deflate.is_some()
@@ -507,6 +505,8 @@ impl Connection {
         self.read = BytesMut::new();
         self.frame = None;
         self.message = None;
+        // Only uncompressed control frames can be sent from here on.
+        self.deflate = None;
     }
 
     /// Records a failure: queues the close frame for it and stops reading.
@@ -731,7 +731,7 @@ impl Connection {
 /// bytes), ending the message if `fin`.
 #[cfg(feature = "deflate")]
 fn inflate(
-    deflate: &mut Option<Deflate>,
+    deflate: &mut Option<Box<Deflate>>,
     payload: &[u8],
     fin: bool,
     out: &mut Vec<u8>,
@@ -750,7 +750,7 @@ fn inflate(
 
 #[cfg(not(feature = "deflate"))]
 fn inflate(
-    deflate: &mut Option<Deflate>,
+    deflate: &mut Option<Box<Deflate>>,
     _: &[u8],
     _: bool,
     _: &mut Vec<u8>,
@@ -758,7 +758,7 @@ fn inflate(
 ) -> Result<(), Error> {
     match *deflate {
         None => Err(Error::ReservedBitsSet(RSV1)),
-        Some(never) => match never {},
+        Some(ref never) => match **never {},
     }
 }
 

@@ -771,3 +771,103 @@ pub fn handshake_client_tungstenite() -> tungstenite::WebSocket<StubServer> {
         .expect("accepted")
         .0
 }
+
+// ---------------------------------------------------------------------------
+// permessage-deflate (the `deflate` feature).
+
+/// JSON-like text of exactly `n` bytes: an array of event records whose keys
+/// repeat and whose values vary (ids, timestamps, names, numbers), the kind
+/// of payload permessage-deflate is used for. ASCII, so any cut is UTF-8.
+pub fn json_text(rng: &mut Rng, n: usize) -> Vec<u8> {
+    const USERS: [&str; 8] = [
+        "alice", "bob", "carol", "dave", "erin", "frank", "grace", "heidi",
+    ];
+    const EVENTS: [&str; 6] = ["click", "view", "scroll", "purchase", "login", "logout"];
+    const PAGES: [&str; 5] = ["/", "/cart", "/search", "/product", "/account/settings"];
+    let mut out = String::with_capacity(n + 256);
+    out.push('[');
+    while out.len() < n {
+        let user = USERS[(rng.next() % 8) as usize];
+        let event = EVENTS[(rng.next() % 6) as usize];
+        let page = PAGES[(rng.next() % 5) as usize];
+        out.push_str(&format!(
+            "{{\"id\":{},\"user\":\"{user}_{}\",\"event\":\"{event}\",\"page\":\"{page}\",\
+             \"ts\":{},\"value\":{}.{:02},\"ok\":{},\"tags\":[\"t{}\",\"t{}\"]}},",
+            rng.next() % 1_000_000,
+            rng.next() % 100,
+            1_732_000_000_000 + rng.next() % 100_000_000,
+            rng.next() % 1000,
+            rng.next() % 100,
+            rng.next() % 2 == 0,
+            rng.next() % 20,
+            rng.next() % 20,
+        ));
+    }
+    out.truncate(n);
+    out.into_bytes()
+}
+
+/// The same window and context-takeover setting in both directions.
+#[cfg(feature = "deflate")]
+pub fn deflate_params(
+    window_bits: u8,
+    no_context_takeover: bool,
+) -> rfc6455::deflate::DeflateParams {
+    rfc6455::deflate::DeflateParams {
+        server_no_context_takeover: no_context_takeover,
+        client_no_context_takeover: no_context_takeover,
+        server_max_window_bits: window_bits,
+        client_max_window_bits: window_bits,
+    }
+}
+
+/// A client with deflate on and a deterministic masking source (so the wire
+/// bytes it writes are the same on every run).
+#[cfg(feature = "deflate")]
+pub fn deflate_client(
+    config: rfc6455::Config,
+    params: rfc6455::deflate::DeflateParams,
+) -> rfc6455::Connection {
+    rfc6455::Connection::client_with_random(config, Box::new(Rng(0x9e37_79b9_7f4a_7c15)))
+        .with_deflate(params)
+}
+
+/// Sends every message on `conn` and drops its output after each (as if
+/// written); returns the wire bytes produced.
+pub fn send_all(conn: &mut rfc6455::Connection, messages: &[rfc6455::Message]) -> usize {
+    let mut written = 0;
+    for message in messages {
+        conn.send(message.clone()).expect("send");
+        let output = conn.output();
+        written += output.remaining();
+        output.advance(output.remaining());
+    }
+    written
+}
+
+/// The wire bytes of `messages` sent by `conn`, back to back.
+pub fn wire_of(conn: &mut rfc6455::Connection, messages: &[rfc6455::Message]) -> Vec<u8> {
+    let mut wire = Vec::new();
+    for message in messages {
+        conn.send(message.clone()).expect("send");
+        wire.extend_from_slice(&conn.take_output());
+    }
+    wire
+}
+
+/// Feeds `wire` to `conn` in socket-sized reads and calls `each` with every
+/// message delivered.
+pub fn receive_all(
+    conn: &mut rfc6455::Connection,
+    wire: &[u8],
+    mut each: impl FnMut(rfc6455::Message),
+) {
+    for piece in wire.chunks(READ_CHUNK) {
+        conn.receive(piece);
+        while let Some(event) = conn.next_event().expect("valid input") {
+            if let rfc6455::Event::Message(message) = event {
+                each(message);
+            }
+        }
+    }
+}

@@ -17,6 +17,10 @@ const TRAILER: [u8; 4] = [0x00, 0x00, 0xff, 0xff];
 /// The most output produced per inflate step.
 const INFLATE_STEP: usize = 32 * 1024;
 
+/// The least output room per inflate step (DEFLATE expands by up to ~1032x,
+/// so the first step is sized from the input, not the maximum).
+const MIN_INFLATE_STEP: usize = 256;
+
 /// The sending side's compressor.
 pub(crate) struct Deflater {
     compress: Option<Compress>,
@@ -49,7 +53,9 @@ impl Deflater {
     ///
     /// An incompressible message has already entered the compressor's
     /// window, but the peer never sees it compressed; the compressor is
-    /// reset so that later messages cannot refer to it.
+    /// reset so that later messages cannot refer to it. Without context
+    /// takeover the compressor is dropped after each message, so its memory
+    /// (hundreds of KiB with zlib-rs) is only held while compressing.
     pub(crate) fn compress(&mut self, payload: &[u8]) -> Option<Bytes> {
         let window_bits = self.window_bits?;
         if payload.len() < self.min_size {
@@ -63,7 +69,9 @@ impl Deflater {
         let useful = compressed
             .as_ref()
             .is_some_and(|out| out.len() < payload.len());
-        if self.no_context_takeover || !useful {
+        if self.no_context_takeover {
+            self.compress = None;
+        } else if !useful {
             compress.reset();
         }
         compressed.filter(|_| useful).map(Bytes::from)
@@ -73,7 +81,7 @@ impl Deflater {
 /// Compresses all of `payload` with a sync flush and strips the trailer.
 fn compress_sync(compress: &mut Compress, payload: &[u8]) -> Option<Vec<u8>> {
     let start = compress.total_in();
-    let mut out = Vec::with_capacity(payload.len() / 2 + 64);
+    let mut out = Vec::with_capacity(payload.len() / 4 + 64);
     loop {
         if out.len() == out.capacity() {
             out.reserve(out.capacity().max(64));
@@ -88,19 +96,24 @@ fn compress_sync(compress: &mut Compress, payload: &[u8]) -> Option<Vec<u8>> {
         }
     }
     out.truncate(out.len() - TRAILER.len() * usize::from(out.ends_with(&TRAILER)));
+    shrink_if_sparse(&mut out);
     Some(out)
 }
 
 /// The receiving side's decompressor.
 pub(crate) struct Inflater {
     decompress: Option<Decompress>,
+    /// The peer's negotiated window; 8 is read with 9, which zlib requires
+    /// and which decodes any stream an 8-bit window produces.
+    window_bits: u8,
     no_context_takeover: bool,
 }
 
 impl Inflater {
-    pub(crate) fn new(no_context_takeover: bool) -> Self {
+    pub(crate) fn new(window_bits: u8, no_context_takeover: bool) -> Self {
         Inflater {
             decompress: None,
+            window_bits: window_bits.clamp(9, 15),
             no_context_takeover,
         }
     }
@@ -115,13 +128,18 @@ impl Inflater {
         out: &mut Vec<u8>,
         limit: usize,
     ) -> Result<(), Error> {
-        // A 15-bit window decodes streams made with any smaller window.
+        let window_bits = self.window_bits;
         let decompress = self
             .decompress
-            .get_or_insert_with(|| Decompress::new_with_window_bits(false, 15));
+            .get_or_insert_with(|| Decompress::new_with_window_bits(false, window_bits));
         let mut rest = input;
+        let mut step = input
+            .len()
+            .saturating_mul(4)
+            .clamp(MIN_INFLATE_STEP, INFLATE_STEP);
         loop {
-            let room = (limit.saturating_sub(out.len()).saturating_add(1)).min(INFLATE_STEP);
+            let room = limit.saturating_sub(out.len()).saturating_add(1).min(step);
+            step = INFLATE_STEP;
             grow_within(out, room, limit);
             let spare = out.capacity() - out.len();
             let (in_before, out_before) = (decompress.total_in(), decompress.total_out());
@@ -153,16 +171,23 @@ impl Inflater {
         }
     }
 
-    /// Ends a message: inflates the trailer the sender removed, and resets
-    /// the window if the peer does not keep context between messages.
+    /// Ends a message: inflates the trailer the sender removed, trims the
+    /// message's spare capacity, and drops the window if the peer does not
+    /// keep context between messages.
     pub(crate) fn finish_message(&mut self, out: &mut Vec<u8>, limit: usize) -> Result<(), Error> {
         self.inflate(&TRAILER, out, limit)?;
+        shrink_if_sparse(out);
         if self.no_context_takeover {
-            if let Some(decompress) = self.decompress.as_mut() {
-                decompress.reset(false);
-            }
+            self.decompress = None;
         }
         Ok(())
+    }
+}
+
+/// Gives back capacity a finished buffer does not use, when that is most of it.
+fn shrink_if_sparse(out: &mut Vec<u8>) {
+    if out.capacity() > 2 * out.len() + 64 {
+        out.shrink_to_fit();
     }
 }
 
@@ -198,7 +223,7 @@ mod tests {
     fn round_trips_with_and_without_context_takeover() {
         for no_takeover in [false, true] {
             let mut deflater = Deflater::new(6, 15, no_takeover, 0);
-            let mut inflater = Inflater::new(no_takeover);
+            let mut inflater = Inflater::new(15, no_takeover);
             for i in 0..20 {
                 let message =
                     alloc::format!("message {i}: the same words again and again and again");
@@ -210,7 +235,7 @@ mod tests {
     #[test]
     fn incompressible_message_between_compressible_ones_keeps_windows_in_step() {
         let mut deflater = Deflater::new(6, 15, false, 0);
-        let mut inflater = Inflater::new(false);
+        let mut inflater = Inflater::new(15, false);
         let text = b"compressible compressible compressible compressible";
         assert!(round_trip(&mut deflater, &mut inflater, text));
         // Pseudo-random bytes do not shrink: sent raw, never shown to the inflater.
@@ -239,7 +264,7 @@ mod tests {
         let zeros = alloc::vec![0u8; 4 << 20];
         let bomb = deflater.compress(&zeros).unwrap();
         assert!(bomb.len() < 8 * 1024, "{}", bomb.len());
-        let mut inflater = Inflater::new(false);
+        let mut inflater = Inflater::new(15, false);
         let mut out = Vec::new();
         let limit = 100_000;
         assert_eq!(
@@ -254,7 +279,7 @@ mod tests {
         let mut deflater = Deflater::new(6, 15, false, 0);
         let message = alloc::vec![7u8; 50_000];
         let compressed = deflater.compress(&message).unwrap();
-        let mut inflater = Inflater::new(false);
+        let mut inflater = Inflater::new(15, false);
         let mut out = Vec::new();
         inflater.inflate(&compressed, &mut out, 50_000).unwrap();
         inflater.finish_message(&mut out, 50_000).unwrap();
@@ -263,7 +288,7 @@ mod tests {
 
     #[test]
     fn corrupt_data_is_an_error() {
-        let mut inflater = Inflater::new(false);
+        let mut inflater = Inflater::new(15, false);
         let mut out = Vec::new();
         // 0xff starts a block of the reserved type 3.
         assert_eq!(
