@@ -48,6 +48,8 @@ for target in "${targets[@]}"; do
     echo "=== $target: ${seconds}s"
     seeds=()
     if [ -d "seeds/$target" ]; then seeds=("seeds/$target"); fi
+    # Past findings are replayed first, as part of the starting corpus.
+    if [ -d "regressions/$target" ]; then seeds+=("regressions/$target"); fi
     status=0
     cargo +nightly fuzz run --sanitizer "$sanitizer" "$target" "$corpus" "${seeds[@]}" -- \
         -dict=websocket.dict \

@@ -142,7 +142,8 @@ fn start(mode: &Mode, config: &Config) -> (Vec<u8>, ClientHandshake) {
 
 /// The `101` the server side writes for `request`.
 fn genuine_response(mode: &Mode, request: &[u8]) -> (Vec<u8>, Option<&'static str>) {
-    let config = Config::default();
+    let mut config = Config::default();
+    config.deflate.enabled = false; // permessage-deflate is accepted by hand below
     let request = ServerHandshake::new(&config)
         .receive(request)
         .unwrap()

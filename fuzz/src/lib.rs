@@ -506,6 +506,9 @@ impl HandshakeSetup {
     pub fn parse(data: &[u8]) -> Option<(HandshakeSetup, &[u8])> {
         let (head, rest) = data.split_first_chunk::<HANDSHAKE_SETUP_LEN>()?;
         let mut config = Config::default();
+        // Extensions are offered by hand in these targets; the automatic
+        // permessage-deflate negotiation has its own target.
+        config.deflate.enabled = false;
         config.max_handshake_size = usize::from(u16::from_be_bytes([head[0], head[1]])) % 8193;
         config.max_headers = usize::from(head[2]);
         let piece_sizes = head[3..].iter().map(|&b| usize::from(b) + 1).collect();
