@@ -8,7 +8,7 @@ mod support;
 use std::error::Error;
 
 use rfc6455::handshake::ClientRequest;
-use rfc6455::{Config, Event, Message};
+use rfc6455::{Event, Message};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -25,22 +25,16 @@ fn main() -> Result<(), Box<dyn Error>> {
         }
     }
     let url = format!("{base}/updateReports?agent={agent}");
-    let (mut stream, mut conn, _) = support::connect(ClientRequest::new(&url)?, config())?;
+    let (mut stream, mut conn, _) =
+        support::connect(ClientRequest::new(&url)?, support::autobahn_config())?;
     support::run(&mut stream, &mut conn, |_, _| Ok(()))?;
     Ok(())
 }
 
-/// Limits raised for the 9.x cases (up to 16 MiB messages and frames).
-fn config() -> Config {
-    let mut config = Config::default();
-    config.max_frame_size = 64 << 20;
-    config.max_message_size = 64 << 20;
-    config
-}
-
 fn case_count(base: &str) -> Result<u32, Box<dyn Error>> {
     let url = format!("{base}/getCaseCount");
-    let (mut stream, mut conn, _) = support::connect(ClientRequest::new(&url)?, config())?;
+    let (mut stream, mut conn, _) =
+        support::connect(ClientRequest::new(&url)?, support::autobahn_config())?;
     let mut count = None;
     support::run(&mut stream, &mut conn, |_, event| {
         if let Event::Message(Message::Text(text)) = event {
@@ -52,6 +46,7 @@ fn case_count(base: &str) -> Result<u32, Box<dyn Error>> {
 }
 
 fn run_case(url: &str) -> Result<(), Box<dyn Error>> {
-    let (mut stream, mut conn, _) = support::connect(ClientRequest::new(url)?, config())?;
+    let (mut stream, mut conn, _) =
+        support::connect(ClientRequest::new(url)?, support::autobahn_config())?;
     support::run(&mut stream, &mut conn, support::echo)
 }

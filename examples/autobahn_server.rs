@@ -7,9 +7,7 @@ mod support;
 use std::error::Error;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::thread;
 
-use rfc6455::Config;
 use rfc6455::handshake::{Accept, ServerHandshake};
 
 fn main() -> Result<(), Box<dyn Error>> {
@@ -18,28 +16,13 @@ fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|| "127.0.0.1:9002".into());
     let listener = TcpListener::bind(&addr)?;
     println!("autobahn testee server on ws://{}", listener.local_addr()?);
-    for stream in listener.incoming() {
-        let stream = stream?;
-        thread::spawn(move || {
-            if let Err(error) = serve(stream) {
-                eprintln!("connection ended: {error}");
-            }
-        });
-    }
+    support::serve_each(listener, serve)?;
     Ok(())
-}
-
-/// Limits raised for the 9.x cases (up to 16 MiB messages and frames).
-fn config() -> Config {
-    let mut config = Config::default();
-    config.max_frame_size = 64 << 20;
-    config.max_message_size = 64 << 20;
-    config
 }
 
 fn serve(mut stream: TcpStream) -> Result<(), Box<dyn Error>> {
     stream.set_nodelay(true)?;
-    let config = config();
+    let config = support::autobahn_config();
     let mut handshake = ServerHandshake::new(&config);
     let mut buf = [0; 4096];
     let request = loop {

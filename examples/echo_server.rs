@@ -12,7 +12,6 @@ mod support;
 use std::error::Error;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::thread;
 use std::time::Duration;
 
 use rfc6455::Config;
@@ -29,14 +28,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         .unwrap_or_else(|| "127.0.0.1:9001".into());
     let listener = TcpListener::bind(&addr)?;
     println!("echo server on http://{}/", listener.local_addr()?);
-    for stream in listener.incoming() {
-        let stream = stream?;
-        thread::spawn(move || {
-            if let Err(error) = serve(stream) {
-                eprintln!("connection ended: {error}");
-            }
-        });
-    }
+    support::serve_each(listener, serve)?;
     Ok(())
 }
 

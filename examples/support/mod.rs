@@ -5,7 +5,8 @@
 
 use std::error::Error;
 use std::io::{self, IoSlice, Read, Write};
-use std::net::{Shutdown, TcpStream};
+use std::net::{Shutdown, TcpListener, TcpStream};
+use std::thread;
 use std::time::Duration;
 
 use bytes::Buf;
@@ -127,4 +128,30 @@ pub fn connect(
             }
         }
     }
+}
+
+/// Serves every connection `listener` accepts on its own thread, logging how
+/// each one ended badly.
+pub fn serve_each(
+    listener: TcpListener,
+    serve: fn(TcpStream) -> Result<(), Box<dyn Error>>,
+) -> io::Result<()> {
+    for stream in listener.incoming() {
+        let stream = stream?;
+        thread::spawn(move || {
+            if let Err(error) = serve(stream) {
+                eprintln!("connection ended: {error}");
+            }
+        });
+    }
+    Ok(())
+}
+
+/// The Autobahn testees' limits, raised for the 9.x cases (up to 16 MiB
+/// messages and frames).
+pub fn autobahn_config() -> Config {
+    let mut config = Config::default();
+    config.max_frame_size = 64 << 20;
+    config.max_message_size = 64 << 20;
+    config
 }
