@@ -9,7 +9,7 @@ mod common;
 
 use std::hint::black_box;
 
-use common::{FastwebsocketsDecoder, Flat, OursDecoder, TungsteniteDecoder, Workload};
+use common::{FastwebsocketsDecoder, OursDecoder, TungsteniteDecoder, Workload};
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 fn decode(c: &mut Criterion) {
@@ -50,15 +50,7 @@ fn bench_workload(c: &mut Criterion, workload: &Workload) {
     group.bench_function("fastwebsockets", |b| {
         b.iter(|| fws.decode(black_box(wire), expected.messages))
     });
-    let flat = Flat::new(workload);
-    let mut dst = vec![0u8; flat.bytes.len()];
-    group.bench_function("ceiling_memcpy", |b| {
-        b.iter(|| common::ceiling_memcpy(black_box(&flat), black_box(&mut dst)))
-    });
-    let mut buf = Flat::new(workload);
-    group.bench_function("ceiling_xor", |b| {
-        b.iter(|| common::ceiling_xor(black_box(&mut buf), black_box([0x37, 0xfa, 0x21, 0x3d])))
-    });
+    common::bench_ceilings(&mut group, workload);
     group.finish();
 }
 

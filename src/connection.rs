@@ -513,11 +513,11 @@ impl Connection {
     fn fail(&mut self, error: Error) -> Error {
         self.failed = true;
         self.stop_reading();
-        if let Some(code) = error.close_code().filter(|c| c.is_sendable()) {
-            if !self.close_sent {
-                self.pending_pongs.clear();
-                self.queue_close(Some(&CloseFrame::new(code, "")));
-            }
+        if let Some(code) = error.close_code().filter(|c| c.is_sendable())
+            && !self.close_sent
+        {
+            self.pending_pongs.clear();
+            self.queue_close(Some(&CloseFrame::new(code, "")));
         }
         error
     }

@@ -340,10 +340,10 @@ impl Request {
         if let Some(e) = accept.error {
             return Err(e);
         }
-        if let Some(p) = &accept.protocol {
-            if !self.protocols().any(|offered| offered == p) {
-                return Err(HandshakeError::ProtocolNotOffered);
-            }
+        if let Some(p) = &accept.protocol
+            && !self.protocols().any(|offered| offered == p)
+        {
+            return Err(HandshakeError::ProtocolNotOffered);
         }
         for extension in &accept.extensions {
             let mut elements = 0;
