@@ -50,6 +50,7 @@ pub mod mask;
 mod message;
 mod output;
 mod random;
+mod unmasker;
 mod utf8;
 
 pub use close::{CloseCode, CloseFrame};

@@ -92,7 +92,7 @@ fn xor_word(lane: &mut [u8], word: u64) {
 
 /// The key as seen from `offset` bytes into the payload.
 #[inline]
-fn rotate(key: [u8; 4], offset: usize) -> [u8; 4] {
+pub(crate) fn rotate(key: [u8; 4], offset: usize) -> [u8; 4] {
     u32::from_le_bytes(key)
         .rotate_right(8 * (offset % 4) as u32)
         .to_le_bytes()
