@@ -13,9 +13,9 @@ use crate::mask;
 /// Payloads at least this long are queued by reference instead of copied.
 const COPY_LIMIT: usize = 4096;
 
-/// Masked payloads at least this long are masked while they are copied, a
-/// stack block at a time (the block stays in L1), so the payload crosses
-/// memory once; shorter ones are copied, then masked in place while hot.
+/// Masked payloads at least this long are masked while they are copied, so
+/// the payload crosses memory once; shorter ones are copied, then masked in
+/// place while hot.
 const STAGE: usize = 4096;
 
 /// Output waiting for the transport. Implements [`bytes::Buf`]: write
@@ -89,17 +89,7 @@ impl Output {
                 self.tail.extend_from_slice(&payload);
                 mask::apply(&mut self.tail[start..], key, 0);
             }
-            Some(key) => {
-                self.tail.reserve(payload.len());
-                let mut stage = [0; STAGE];
-                let mut offset = 0;
-                for piece in payload.chunks(STAGE) {
-                    let staged = &mut stage[..piece.len()];
-                    mask::apply_copy(piece, staged, key, offset);
-                    self.tail.extend_from_slice(staged);
-                    offset += piece.len();
-                }
-            }
+            Some(key) => mask::extend_masked(&mut self.tail, &payload, key, 0),
             None if payload.len() >= COPY_LIMIT => {
                 self.discard_written();
                 self.sealed.push_back(self.tail.split().freeze());
