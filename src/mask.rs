@@ -232,6 +232,27 @@ mod tests {
         }
     }
 
+    /// Also run under Miri (with and without AVX2; see `.ci/run`): every
+    /// byte `extend_masked` claims to have written must be initialized.
+    #[test]
+    fn extend_masked_appends_every_byte_masked() {
+        let key = [0x37, 0xfa, 0x21, 0x3d];
+        for len in [0, 1, 3, 31, 32, 33, 127, 128, 129, 200] {
+            for offset in 0..4 {
+                let data: alloc::vec::Vec<u8> = (0..len).map(|i| (i * 13) as u8).collect();
+                let mut buf = BytesMut::from(&b"head"[..]);
+                extend_masked(&mut buf, &data, key, offset);
+                let mut expected = data.clone();
+                reference(&mut expected, key, offset);
+                assert_eq!(&buf[..4], b"head");
+                assert_eq!(&buf[4..], &expected[..], "len {len} offset {offset}");
+                let mut in_place = data;
+                apply(&mut in_place, key, offset);
+                assert_eq!(in_place, expected, "len {len} offset {offset}");
+            }
+        }
+    }
+
     #[test]
     fn masking_in_pieces_equals_masking_whole() {
         let key = [1, 2, 3, 4];
