@@ -100,7 +100,7 @@ fn encode_per_message(workload: &Workload, client: bool) -> [f64; 3] {
     // count includes each connection's first buffer growth, spread over n.
     [
         allocations_during(|| {
-            common::encode_ours(&out.ours, client);
+            common::encode_ours(&out, client);
         }) as f64
             / n,
         allocations_during(|| {

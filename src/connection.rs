@@ -569,6 +569,44 @@ impl Connection {
         Ok(())
     }
 
+    /// Queues a whole binary message, copying `payload` into the output: no
+    /// `Bytes` to build for borrowed data, and nothing allocated once the
+    /// output buffer has grown. For a large payload already in `Bytes`,
+    /// [`send`](Self::send) queues it without the copy.
+    pub fn send_binary(&mut self, payload: &[u8]) -> Result<(), Error> {
+        self.send_borrowed(DataKind::Binary, payload)
+    }
+
+    /// Queues a whole text message, copying `text` into the output (see
+    /// [`send_binary`](Self::send_binary)).
+    pub fn send_text(&mut self, text: &str) -> Result<(), Error> {
+        self.send_borrowed(DataKind::Text, text.as_bytes())
+    }
+
+    /// `payload` is UTF-8 if `kind` is text.
+    fn send_borrowed(&mut self, kind: DataKind, payload: &[u8]) -> Result<(), Error> {
+        let splits = self
+            .config
+            .fragment_size
+            .is_some_and(|n| payload.len() > n.get());
+        if splits || self.is_deflate_enabled() {
+            // Fragmenting and compressing work on an owned payload.
+            let bytes = Bytes::copy_from_slice(payload);
+            return self.send(match kind {
+                DataKind::Text => Message::Text(Utf8Bytes::from_validated(bytes)),
+                DataKind::Binary => Message::Binary(bytes),
+            });
+        }
+        if self.sending.is_some() {
+            return Err(Error::FragmentedSendInProgress);
+        }
+        self.check_can_send(payload.len())?;
+        self.flush_pongs();
+        let header = self.frame_header(true, 0, data_opcode(kind), payload.len());
+        self.output.push_frame_copied(&header, payload);
+        Ok(())
+    }
+
     /// The payload to send and its RSV bits: compressed with RSV1 when
     /// permessage-deflate is on and compressing pays.
     fn compress(&mut self, payload: Bytes) -> (Bytes, u8) {
@@ -659,19 +697,24 @@ impl Connection {
     }
 
     fn write_frame(&mut self, fin: bool, rsv: u8, opcode: Opcode, payload: Bytes) {
+        let header = self.frame_header(fin, rsv, opcode, payload.len());
+        self.output.push_frame(&header, payload);
+    }
+
+    /// The header of an outgoing frame, with a fresh mask key on a client.
+    fn frame_header(&mut self, fin: bool, rsv: u8, opcode: Opcode, len: usize) -> Header {
         let mask = self.random.as_mut().map(|random| {
             let mut key = [0; 4];
             random.fill_bytes(&mut key);
             key
         });
-        let header = Header {
+        Header {
             fin,
             rsv,
             opcode,
             mask,
-            payload_len: payload.len() as u64,
-        };
-        self.output.push_frame(&header, payload);
+            payload_len: len as u64,
+        }
     }
 
     /// Queues an automatic pong. Beyond `Config::max_pending_pongs` the
@@ -685,6 +728,7 @@ impl Connection {
         }
     }
 
+    #[inline]
     fn flush_pongs(&mut self) {
         while let Some(pong) = self.pending_pongs.pop_front() {
             self.write_frame(true, 0, Opcode::Pong, pong);

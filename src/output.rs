@@ -68,16 +68,29 @@ impl Output {
         self.tail.advance(core::mem::take(&mut self.tail_written));
     }
 
-    /// Queues one frame. A masked header masks a copy of the payload.
+    /// Queues one frame. A masked header masks a copy of the payload; a
+    /// large unmasked payload is queued as it is, without a copy.
     pub(crate) fn push_frame(&mut self, header: &Header, payload: Bytes) {
+        if header.mask.is_some() || payload.len() < COPY_LIMIT {
+            return self.push_frame_copied(header, &payload);
+        }
         let mut head = [0; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
-        let copied = if header.mask.is_some() || payload.len() < COPY_LIMIT {
-            payload.len()
-        } else {
-            0
-        };
-        if self.tail_written > 0 && self.tail.capacity() - self.tail.len() < head_len + copied {
+        self.discard_written();
+        self.tail.extend_from_slice(&head[..head_len]);
+        self.len += head_len + payload.len();
+        self.sealed.push_back(self.tail.split().freeze());
+        self.sealed.push_back(payload);
+    }
+
+    /// Queues one frame with a copy of `payload`, masked if the header has a
+    /// key.
+    pub(crate) fn push_frame_copied(&mut self, header: &Header, payload: &[u8]) {
+        let mut head = [0; MAX_HEADER_LEN];
+        let head_len = header.encode(&mut head);
+        if self.tail_written > 0
+            && self.tail.capacity() - self.tail.len() < head_len + payload.len()
+        {
             // Let the buffer reclaim the written bytes before it grows.
             self.discard_written();
         }
@@ -86,16 +99,11 @@ impl Output {
         match header.mask {
             Some(key) if payload.len() < STAGE => {
                 let start = self.tail.len();
-                self.tail.extend_from_slice(&payload);
+                self.tail.extend_from_slice(payload);
                 mask::apply(&mut self.tail[start..], key, 0);
             }
-            Some(key) => mask::extend_masked(&mut self.tail, &payload, key, 0),
-            None if payload.len() >= COPY_LIMIT => {
-                self.discard_written();
-                self.sealed.push_back(self.tail.split().freeze());
-                self.sealed.push_back(payload);
-            }
-            None => self.tail.extend_from_slice(&payload),
+            Some(key) => mask::extend_masked(&mut self.tail, payload, key, 0),
+            None => self.tail.extend_from_slice(payload),
         }
     }
 }

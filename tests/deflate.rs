@@ -354,3 +354,26 @@ fn control_frames_are_never_compressed() {
     let frames = decode_frames(&client.take_output());
     assert_eq!(frames[0].0.rsv, 0);
 }
+
+#[test]
+fn borrowed_sends_compress_like_owned_ones() {
+    let text = "compress me, compress me, compress me, compress me";
+    let (mut owned, _) = pair(DeflateParams::default(), Config::default());
+    let (mut borrowed, mut server) = pair(DeflateParams::default(), Config::default());
+    owned.send(Message::from(text)).unwrap();
+    owned.send(Message::Binary(Bytes::from(text))).unwrap();
+    borrowed.send_text(text).unwrap();
+    borrowed.send_binary(text.as_bytes()).unwrap();
+    let wire = borrowed.take_output();
+    assert_eq!(wire, owned.take_output());
+    assert_eq!(decode_frames(&wire)[0].0.rsv, RSV1);
+    let (events, error) = feed(&mut server, &wire);
+    assert_eq!(error, None);
+    assert_eq!(
+        events,
+        vec![
+            Event::Message(Message::from(text)),
+            Event::Message(Message::Binary(Bytes::from(text)))
+        ]
+    );
+}

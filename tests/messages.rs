@@ -282,3 +282,51 @@ fn control_payloads_over_125_bytes_are_refused_when_sending() {
     assert_eq!(conn.pong(long), Err(Error::ControlPayloadTooLong));
     assert!(conn.take_output().is_empty());
 }
+
+#[test]
+fn borrowed_sends_write_the_same_frames_as_owned_ones() {
+    let text: String = "héllo wörld ".repeat(600);
+    for len in [0, 1, 125, 126, 4095, 4096, 70_000] {
+        let binary: Vec<u8> = (0..len).map(|i| (i * 7) as u8).collect();
+        let text = &text[..text.floor_char_boundary(len)];
+        for fragment_size in [None, std::num::NonZeroUsize::new(1000)] {
+            let mut config = Config::default();
+            config.fragment_size = fragment_size;
+            // Clients with the same key sequence, so masked bytes compare too.
+            for make in [server, client] {
+                let (mut owned, mut borrowed) = (make(config.clone()), make(config.clone()));
+                owned.send(Message::Binary(binary.clone().into())).unwrap();
+                owned.send(Message::from(text)).unwrap();
+                borrowed.send_binary(&binary).unwrap();
+                borrowed.send_text(text).unwrap();
+                assert_eq!(
+                    borrowed.take_output(),
+                    owned.take_output(),
+                    "{len} bytes, {fragment_size:?}"
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn borrowed_sends_keep_the_rules_of_send() {
+    let mut config = Config::default();
+    config.max_output_buffer = 100;
+    let mut conn = server(config);
+    // Automatic pongs waiting go out first.
+    feed(&mut conn, &client_frame(true, Opcode::Ping, b"p"));
+    conn.send_binary(&[1; 90]).unwrap();
+    assert_eq!(conn.send_text("too much"), Err(Error::OutputBufferFull));
+    let frames = decode_frames(&conn.take_output());
+    let opcodes: Vec<_> = frames.iter().map(|(h, _)| h.opcode).collect();
+    assert_eq!(opcodes, vec![Opcode::Pong, Opcode::Binary]);
+
+    conn.send_fragment(DataKind::Text, Bytes::from_static(b"a"), false)
+        .unwrap();
+    assert_eq!(conn.send_binary(b"x"), Err(Error::FragmentedSendInProgress));
+    conn.send_fragment(DataKind::Text, Bytes::from_static(b"b"), true)
+        .unwrap();
+    conn.close(None).unwrap();
+    assert_eq!(conn.send_text("late"), Err(Error::AlreadyClosing));
+}

@@ -575,6 +575,8 @@ pub struct Outgoing {
     pub ours: Vec<rfc6455::Message>,
     pub tungstenite: Vec<tungstenite::Message>,
     pub raw: Vec<Bytes>,
+    /// The payloads as strings, for text workloads (empty for binary).
+    pub text: Vec<String>,
     pub kind: Kind,
 }
 
@@ -603,18 +605,31 @@ impl Outgoing {
                 ),
             })
             .collect();
+        let text = match workload.kind {
+            Kind::Text => raw
+                .iter()
+                .map(|b| String::from_utf8(b.to_vec()).expect("UTF-8"))
+                .collect(),
+            Kind::Binary => Vec::new(),
+        };
         Outgoing {
             ours,
             tungstenite,
             raw,
+            text,
             kind: workload.kind,
         }
     }
 }
 
-/// Sends every message with `send` and writes the output after each, the way
-/// an adapter that writes eagerly would. Returns the bytes written.
-pub fn encode_ours(messages: &[rfc6455::Message], client: bool) -> usize {
+/// Payloads at least this long are sent as owned `Bytes` (queued without a
+/// copy); shorter ones from a borrowed slice (copied into the output, no
+/// reference count to touch), as the crate's docs advise.
+pub const SEND_OWNED_FROM: usize = 4096;
+
+/// Sends every message and writes the output after each, the way an adapter
+/// that writes eagerly would. Returns the bytes written.
+pub fn encode_ours(out: &Outgoing, client: bool) -> usize {
     let config = rfc6455::Config::default();
     let mut conn = if client {
         rfc6455::Connection::client(config)
@@ -622,8 +637,13 @@ pub fn encode_ours(messages: &[rfc6455::Message], client: bool) -> usize {
         rfc6455::Connection::server(config)
     };
     let mut sink = MemStream::default();
-    for message in messages {
-        conn.send(message.clone()).expect("send");
+    for (i, message) in out.ours.iter().enumerate() {
+        match out.kind {
+            _ if message.len() >= SEND_OWNED_FROM => conn.send(message.clone()),
+            Kind::Text => conn.send_text(&out.text[i]),
+            Kind::Binary => conn.send_binary(&out.raw[i]),
+        }
+        .expect("send");
         let output = conn.output();
         while output.has_remaining() {
             let mut slices = [IoSlice::new(&[]); 4];
