@@ -74,9 +74,12 @@ def main():
         for ceiling in ("ceiling_memcpy", "ceiling_xor"):
             row.append(f"{ours / rate(*g[ceiling]):.2f}" if ceiling in g else "-")
         row.append(f"{g['rfc6455'][0]:.0f} ns")
+        owned = g.get("rfc6455_owned")
+        row.append(f"{rate(*owned) / rate(*g['tungstenite']):.2f}x"
+                   if owned and "tungstenite" in g else "-")
         rows.append(row)
     header = ["workload", "rfc6455", "vs tungstenite", "vs fastwebsockets",
-              "of memcpy", "of XOR", "batch time"]
+              "of memcpy", "of XOR", "batch time", "owned vs tungstenite"]
     print_table(header, rows, markdown)
 
 

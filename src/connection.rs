@@ -63,6 +63,30 @@ pub struct Chunk {
     pub is_last: bool,
 }
 
+/// What the peer sent, with a whole message borrowed from the connection
+/// (see [`Connection::next_event_ref`]).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum EventRef<'a> {
+    /// A whole text message.
+    Text(&'a str),
+    /// A whole binary message.
+    Binary(&'a [u8]),
+    /// Anything else, owned, as [`Connection::next_event`] gives it.
+    Other(Event),
+}
+
+/// What one step of the receive side produced.
+enum Polled {
+    Event(Event),
+    /// A whole unfragmented, uncompressed message: the first `len` bytes of
+    /// the read buffer.
+    InRead {
+        kind: DataKind,
+        len: usize,
+    },
+}
+
 /// A frame whose header has been read and whose payload is arriving.
 #[derive(Debug)]
 struct IncomingFrame {
@@ -114,6 +138,11 @@ pub struct Connection {
 
     read: BytesMut,
     unmasker: Unmasker,
+    /// Bytes at the front of `read` lent out by `next_event_ref`, dropped
+    /// before the buffer is next used.
+    lent: usize,
+    /// A message lent out by `next_event_ref` that was not in `read`.
+    lent_message: Option<Message>,
     frame: Option<IncomingFrame>,
     message: Option<IncomingMessage>,
 
@@ -152,6 +181,8 @@ impl Connection {
             random,
             read: BytesMut::new(),
             unmasker: Unmasker::default(),
+            lent: 0,
+            lent_message: None,
             frame: None,
             message: None,
             output: Output::default(),
@@ -241,6 +272,7 @@ impl Connection {
         if self.is_reading_done() {
             return;
         }
+        self.drop_lent();
         if self.read.capacity() - self.read.len() < bytes.len() {
             // Room for as much again as is buffered: a partial frame is then
             // moved (or the buffer grown) once per several reads, not on
@@ -253,7 +285,7 @@ impl Connection {
     /// Bytes received and not yet turned into events.
     #[must_use]
     pub fn buffered_len(&self) -> usize {
-        self.read.len() + self.message.as_ref().map_or(0, |m| m.assembled.len())
+        self.read.len() - self.lent + self.message.as_ref().map_or(0, |m| m.assembled.len())
     }
 
     /// The next event, or `Ok(None)` when more input is needed (or the
@@ -262,23 +294,81 @@ impl Connection {
     /// A protocol violation queues a close frame with the matching code,
     /// returns the error, and ends reading: later calls return `Ok(None)`.
     pub fn next_event(&mut self) -> Result<Option<Event>, Error> {
+        Ok(match self.next_polled()? {
+            None => None,
+            Some(Polled::Event(event)) => Some(event),
+            Some(Polled::InRead { kind, len }) => {
+                let payload = self.take_read(len).freeze();
+                Some(Event::Message(whole_message(kind, payload)))
+            }
+        })
+    }
+
+    /// Like [`next_event`](Self::next_event), but a whole message is lent
+    /// instead of handed over: it stays in the connection's buffer until the
+    /// next call on the connection, and no reference count is touched. Text
+    /// was validated as it arrived; it is checked again (a SIMD pass) to be
+    /// lent as `&str` without `unsafe`.
+    pub fn next_event_ref(&mut self) -> Result<Option<EventRef<'_>>, Error> {
+        Ok(match self.next_polled()? {
+            None => None,
+            Some(Polled::Event(Event::Message(message))) => {
+                let message = self.lent_message.insert(message);
+                Some(match message {
+                    Message::Text(text) => EventRef::Text(text.as_str()),
+                    Message::Binary(bytes) => EventRef::Binary(bytes),
+                })
+            }
+            Some(Polled::Event(event)) => Some(EventRef::Other(event)),
+            Some(Polled::InRead { kind, len }) => {
+                self.lent = len;
+                let payload = &self.read[..len];
+                Some(match kind {
+                    DataKind::Text => match crate::utf8::as_str(payload) {
+                        Some(text) => EventRef::Text(text),
+                        None => return Err(Error::InvalidUtf8),
+                    },
+                    DataKind::Binary => EventRef::Binary(payload),
+                })
+            }
+        })
+    }
+
+    fn next_polled(&mut self) -> Result<Option<Polled>, Error> {
         if self.is_reading_done() {
             return Ok(None);
         }
+        self.drop_lent();
         self.poll_event().map_err(|error| self.fail(error))
+    }
+
+    /// Frees what `next_event_ref` lent: the caller is done with it.
+    fn drop_lent(&mut self) {
+        let lent = core::mem::take(&mut self.lent);
+        self.unmasker.consume(lent);
+        // Not `split_to`: no handle to the buffer is made, so no reference
+        // count is touched.
+        self.read.advance(lent);
+        self.lent_message = None;
+    }
+
+    /// Takes the first `len` (walked) bytes out of the read buffer.
+    fn take_read(&mut self, len: usize) -> BytesMut {
+        self.unmasker.consume(len);
+        self.read.split_to(len)
     }
 
     fn is_reading_done(&self) -> bool {
         self.failed || self.close_received
     }
 
-    fn poll_event(&mut self) -> Result<Option<Event>, Error> {
+    fn poll_event(&mut self) -> Result<Option<Polled>, Error> {
         loop {
             if self.frame.is_none() && !self.read_header()? {
                 return Ok(None);
             }
-            if let Some(event) = self.read_payload()? {
-                return Ok(Some(event));
+            if let Some(polled) = self.read_payload()? {
+                return Ok(Some(polled));
             }
             if self.frame.is_some() {
                 return Ok(None);
@@ -356,8 +446,9 @@ impl Connection {
         Ok(())
     }
 
-    /// Unmasks and checks newly arrived payload, and delivers what is ready.
-    fn read_payload(&mut self) -> Result<Option<Event>, Error> {
+    /// Checks newly arrived (already unmasked) payload, and delivers what is
+    /// ready.
+    fn read_payload(&mut self) -> Result<Option<Polled>, Error> {
         let Some(frame) = self.frame.as_mut() else {
             return Ok(None);
         };
@@ -375,19 +466,19 @@ impl Connection {
         }
         let is_data = !frame.header.opcode.is_control();
         if self.config.streaming && is_data {
-            return self.take_chunk();
+            return Ok(self.take_chunk()?.map(Polled::Event));
         }
         if frame.processed < frame.len {
             return Ok(None);
         }
-        let header = frame.header;
-        let payload = self.read.split_to(frame.len).freeze();
-        self.unmasker.consume(frame.len);
+        let (header, len) = (frame.header, frame.len);
         self.frame = None;
         if is_data {
-            self.finish_data_frame(header.fin, payload)
+            self.finish_data_frame(header.fin, len)
         } else {
-            self.handle_control(header.opcode, payload).map(Some)
+            let payload = self.take_read(len).freeze();
+            let event = self.handle_control(header.opcode, payload)?;
+            Ok(Some(Polled::Event(event)))
         }
     }
 
@@ -405,8 +496,8 @@ impl Connection {
             }
             return Ok(None);
         }
-        let mut payload = self.read.split_to(ready).freeze();
         self.unmasker.consume(ready);
+        let mut payload = self.read.split_to(ready).freeze();
         frame.len -= ready;
         frame.processed = 0;
         if message.compressed {
@@ -438,12 +529,26 @@ impl Connection {
         Ok((!self.close_sent).then_some(Event::Chunk(chunk)))
     }
 
-    /// Whole-message mode: a data frame's payload has fully arrived.
-    fn finish_data_frame(&mut self, fin: bool, payload: Bytes) -> Result<Option<Event>, Error> {
+    /// Whole-message mode: a data frame's payload (the first `len` bytes of
+    /// the read buffer) has fully arrived.
+    fn finish_data_frame(&mut self, fin: bool, len: usize) -> Result<Option<Polled>, Error> {
         let Some(message) = self.message.as_mut() else {
             return Ok(None);
         };
-        let whole = if message.compressed {
+        let kind = message.kind;
+        if fin && !message.compressed && message.assembled.is_empty() {
+            // Unfragmented (or all earlier fragments were empty): delivered
+            // from where it lies.
+            self.finish_message()?;
+            if self.close_sent {
+                self.take_read(len);
+                return Ok(None);
+            }
+            return Ok(Some(Polled::InRead { kind, len }));
+        }
+        self.unmasker.consume(len);
+        let payload = self.read.split_to(len);
+        if message.compressed {
             let before = message.assembled.len();
             let limit = self.config.max_message_size;
             inflate(
@@ -456,29 +561,20 @@ impl Connection {
             if message.kind == DataKind::Text {
                 message.utf8.feed(&message.assembled[before..])?;
             }
-            if !fin {
-                return Ok(None);
-            }
-            Bytes::from(core::mem::take(&mut message.assembled))
-        } else if fin && message.assembled.is_empty() {
-            // Unfragmented (or all earlier fragments were empty): no copy.
-            payload
         } else {
             message.assembled.extend_from_slice(&payload);
-            if !fin {
-                return Ok(None);
-            }
-            Bytes::from(core::mem::take(&mut message.assembled))
-        };
-        let kind = message.kind;
+        }
+        if !fin {
+            return Ok(None);
+        }
+        let whole = Bytes::from(core::mem::take(&mut message.assembled));
         self.finish_message()?;
         if self.close_sent {
             return Ok(None);
         }
-        Ok(Some(Event::Message(match kind {
-            DataKind::Text => Message::Text(Utf8Bytes::from_validated(whole)),
-            DataKind::Binary => Message::Binary(whole),
-        })))
+        Ok(Some(Polled::Event(Event::Message(whole_message(
+            kind, whole,
+        )))))
     }
 
     /// Ends the message in progress, checking that text did not stop inside
@@ -516,6 +612,8 @@ impl Connection {
     /// Frees everything the receive side holds: nothing more will be read.
     fn stop_reading(&mut self) {
         self.read = BytesMut::new();
+        self.lent = 0;
+        self.lent_message = None;
         self.unmasker = Unmasker::default();
         self.frame = None;
         self.message = None;
@@ -591,11 +689,7 @@ impl Connection {
             .is_some_and(|n| payload.len() > n.get());
         if splits || self.is_deflate_enabled() {
             // Fragmenting and compressing work on an owned payload.
-            let bytes = Bytes::copy_from_slice(payload);
-            return self.send(match kind {
-                DataKind::Text => Message::Text(Utf8Bytes::from_validated(bytes)),
-                DataKind::Binary => Message::Binary(bytes),
-            });
+            return self.send(whole_message(kind, Bytes::copy_from_slice(payload)));
         }
         if self.sending.is_some() {
             return Err(Error::FragmentedSendInProgress);
@@ -817,6 +911,14 @@ fn inflate(
     match *deflate {
         None => Err(Error::ReservedBitsSet(RSV1)),
         Some(ref never) => match **never {},
+    }
+}
+
+/// A message of `kind` (text already validated).
+fn whole_message(kind: DataKind, payload: Bytes) -> Message {
+    match kind {
+        DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
+        DataKind::Binary => Message::Binary(payload),
     }
 }
 

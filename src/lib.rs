@@ -56,7 +56,7 @@ mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
-pub use connection::{Chunk, Connection, Event, Role};
+pub use connection::{Chunk, Connection, Event, EventRef, Role};
 pub use error::Error;
 pub use message::{DataKind, Message, Utf8Bytes};
 pub use output::Output;

@@ -5,7 +5,7 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use rfc6455::frame::Opcode;
-use rfc6455::{Chunk, Config, DataKind, Error, Event, Message};
+use rfc6455::{Chunk, Config, DataKind, Error, Event, EventRef, Message};
 
 fn streaming() -> Config {
     let mut config = Config::default();
@@ -329,4 +329,31 @@ fn borrowed_sends_keep_the_rules_of_send() {
         .unwrap();
     conn.close(None).unwrap();
     assert_eq!(conn.send_text("late"), Err(Error::AlreadyClosing));
+}
+
+#[test]
+fn lent_events_in_streaming_mode_are_the_owned_chunks() {
+    let mut wire = client_frame(false, Opcode::Text, b"he");
+    wire.extend(client_frame(true, Opcode::Continuation, b"llo"));
+    wire.extend(client_frame(true, Opcode::Ping, b"p"));
+    let (mut owned, mut lent) = (server(streaming()), server(streaming()));
+    let expected = feed(&mut owned, &wire);
+    assert_eq!(expected.0.len(), 3);
+    assert_eq!(feed_ref(&mut lent, &wire), expected);
+}
+
+#[test]
+fn a_lent_message_stays_until_the_next_call() {
+    let mut conn = server(Config::default());
+    let wire = client_frame(true, Opcode::Binary, b"lent");
+    conn.receive(&wire);
+    match conn.next_event_ref() {
+        Ok(Some(EventRef::Binary(bytes))) => assert_eq!(bytes, b"lent"),
+        other => panic!("expected a binary message, got {other:?}"),
+    }
+    assert_eq!(conn.buffered_len(), 0);
+    // Receiving drops it first; the next message comes out whole.
+    conn.receive(&client_frame(true, Opcode::Text, b"next"));
+    assert_eq!(conn.next_event_ref(), Ok(Some(EventRef::Text("next"))));
+    assert_eq!(conn.next_event_ref(), Ok(None));
 }

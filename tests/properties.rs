@@ -190,6 +190,38 @@ proptest! {
     }
 
     #[test]
+    fn lent_events_equal_owned_ones(
+        ops in proptest::collection::vec(op(5000), 1..12),
+        corrupt in proptest::option::of((any::<usize>(), any::<u8>())),
+        pieces in proptest::collection::vec(1usize..3000, 1..8),
+        fragment_size in proptest::option::of(1usize..3000),
+    ) {
+        let mut config = Config::default();
+        config.fragment_size = fragment_size.and_then(std::num::NonZeroUsize::new);
+        let mut sender = client(config);
+        for op in &ops {
+            op.apply(&mut sender);
+        }
+        let mut wire = sender.take_output().to_vec();
+        if let Some((at, byte)) = corrupt {
+            let at = at % wire.len();
+            wire[at] ^= byte;
+        }
+        let mut owned = server(Config::default());
+        let mut lent = server(Config::default());
+        let mut sizes = pieces.iter().cycle();
+        let mut rest = &wire[..];
+        while !rest.is_empty() {
+            let n = (*sizes.next().unwrap()).min(rest.len());
+            let (chunk, tail) = rest.split_at(n);
+            prop_assert_eq!(feed(&mut owned, chunk), feed_ref(&mut lent, chunk));
+            prop_assert_eq!(owned.buffered_len(), lent.buffered_len());
+            rest = tail;
+        }
+        prop_assert_eq!(owned.take_output(), lent.take_output());
+    }
+
+    #[test]
     fn arbitrary_bytes_never_panic_and_errors_carry_close_codes(
         bytes in proptest::collection::vec(any::<u8>(), 0..4000),
         pieces in proptest::collection::vec(1usize..300, 1..6),

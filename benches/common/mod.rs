@@ -7,8 +7,11 @@
 //! - the wire bytes come out of an in-memory stream that hands out at most
 //!   [`READ_CHUNK`] bytes per read, as a socket read would;
 //! - `rfc6455`: `Connection::server`, `receive(chunk)` for each chunk, then
-//!   `next_event` until `None`; automatic pongs are drained from `output()`
-//!   after each chunk (as an adapter would write them);
+//!   `next_event_ref` until `None` (whole messages lent from the read
+//!   buffer, as fastwebsockets lends its frames); `rfc6455_owned` the same
+//!   with `next_event` (each message a `Bytes`, as tungstenite hands them
+//!   out); automatic pongs are drained from `output()` after each chunk (as
+//!   an adapter would write them);
 //! - tungstenite: `WebSocket::from_raw_socket(stream, Role::Server, default
 //!   config)` over a blocking `Read + Write` stream, `read()` until the stream
 //!   reports `WouldBlock` at its end; pongs go to the stream's write side;
@@ -452,12 +455,24 @@ impl tokio::io::AsyncWrite for MemStream {
 
 pub struct OursDecoder {
     pub conn: rfc6455::Connection,
+    /// Borrow whole messages (`next_event_ref`) instead of taking them.
+    lend: bool,
 }
 
 impl OursDecoder {
+    /// Takes messages with `next_event` (each one a `Bytes`).
     pub fn new() -> Self {
         OursDecoder {
             conn: rfc6455::Connection::server(rfc6455::Config::default()),
+            lend: false,
+        }
+    }
+
+    /// Borrows messages with `next_event_ref`.
+    pub fn lending() -> Self {
+        OursDecoder {
+            lend: true,
+            ..OursDecoder::new()
         }
     }
 
@@ -468,6 +483,17 @@ impl OursDecoder {
         // (the wire), as the other decoders' reads into their own buffers.
         for piece in wire.chunks(READ_CHUNK) {
             conn.receive(piece);
+            if self.lend {
+                while let Some(event) = conn.next_event_ref().expect("valid input") {
+                    let len = match event {
+                        rfc6455::EventRef::Text(text) => text.len(),
+                        rfc6455::EventRef::Binary(bytes) => bytes.len(),
+                        _ => continue,
+                    };
+                    counts.messages += 1;
+                    counts.bytes += len;
+                }
+            }
             while let Some(event) = conn.next_event().expect("valid input") {
                 if let rfc6455::Event::Message(message) = event {
                     counts.messages += 1;

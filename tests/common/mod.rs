@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use rfc6455::frame::{Header, MAX_HEADER_LEN, Opcode};
-use rfc6455::{Config, Connection, Error, Event, RandomSource};
+use rfc6455::{Config, Connection, Error, Event, EventRef, Message, RandomSource};
 
 /// A deterministic random source (a xorshift generator): tests need
 /// reproducible masks; real clients keep the OS source.
@@ -73,6 +73,26 @@ pub fn drain(conn: &mut Connection) -> (Vec<Event>, Option<Error>) {
             Ok(None) => return (events, None),
             Err(error) => return (events, Some(error)),
         }
+    }
+}
+
+/// Like [`feed`], taking events with `next_event_ref` and copying what is
+/// lent into owned events.
+pub fn feed_ref(conn: &mut Connection, bytes: &[u8]) -> (Vec<Event>, Option<Error>) {
+    conn.receive(bytes);
+    let mut events = Vec::new();
+    loop {
+        let event = match conn.next_event_ref() {
+            Ok(Some(EventRef::Text(text))) => Event::Message(Message::from(text)),
+            Ok(Some(EventRef::Binary(bytes))) => {
+                Event::Message(Message::Binary(Bytes::copy_from_slice(bytes)))
+            }
+            Ok(Some(EventRef::Other(event))) => event,
+            Ok(Some(other)) => panic!("an EventRef this helper does not know: {other:?}"),
+            Ok(None) => return (events, None),
+            Err(error) => return (events, Some(error)),
+        };
+        events.push(event);
     }
 }
 
