@@ -189,3 +189,20 @@ fn idle_server_connection_holds_under_1_kib() {
         .unwrap();
     assert_eq!(conn.take_output().len(), 7);
 }
+
+#[test]
+fn idle_client_connection_holds_under_1_kib() {
+    let before = live_bytes();
+    let mut conn = Connection::client(Config::default());
+    let heap = live_bytes() - before;
+    let total = std::mem::size_of_val(&conn) as isize + heap;
+    println!(
+        "idle client connection: {} bytes + {heap} heap = {total}",
+        std::mem::size_of_val(&conn)
+    );
+    assert!(total < 1024, "idle client connection holds {total} bytes");
+    // The first masked frame allocates the block of OS randomness.
+    conn.send(Message::Binary(Bytes::from_static(b"hello")))
+        .unwrap();
+    assert_eq!(conn.take_output().len(), 11);
+}
