@@ -79,6 +79,22 @@ impl RandomSource for OsRandom {
     }
 }
 
+/// The operating system's random source read for each request: for a
+/// one-off need, such as a handshake's nonce, where reading a whole block
+/// would waste the rest.
+#[cfg(feature = "std")]
+pub(crate) struct OsRandomOnce;
+
+#[cfg(feature = "std")]
+impl RandomSource for OsRandomOnce {
+    /// # Panics
+    ///
+    /// If the operating system cannot supply random bytes (see [`OsRandom`]).
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        getrandom::fill(dest).expect("the OS random source failed");
+    }
+}
+
 #[cfg(all(test, feature = "std"))]
 mod tests {
     use super::*;

@@ -209,7 +209,7 @@ impl ClientRequest {
     /// Fails if a builder method was given a refused value.
     #[cfg(feature = "std")]
     pub fn start(self, config: &Config) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
-        self.start_with_random(&mut crate::random::OsRandom::new(), config)
+        self.start_with_random(&mut crate::random::OsRandomOnce, config)
     }
 
     /// Writes the request, with a `Sec-WebSocket-Key` of 16 bytes from
