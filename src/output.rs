@@ -23,10 +23,11 @@ const STAGE: usize = 4096;
 /// what was written.
 #[derive(Debug, Default)]
 pub struct Output {
-    /// Sealed chunks, in order, written before `tail`.
-    sealed: VecDeque<Bytes>,
-    /// Where new small frames are appended.
+    /// Every frame's bytes in order, except large unmasked payloads.
     tail: BytesMut,
+    /// Large unmasked payloads, each written after the `tail` bytes before
+    /// its offset; offsets never decrease.
+    inserts: VecDeque<(usize, Bytes)>,
     /// How much of `tail` was already written out. Kept as an index (not
     /// `BytesMut::advance`) so that when everything is written the buffer is
     /// cleared and reused from its start without a reallocation check.
@@ -50,22 +51,26 @@ impl Output {
 
     /// Removes and returns everything waiting, as one contiguous buffer.
     pub fn take_bytes(&mut self) -> Bytes {
-        self.discard_written();
-        let len = core::mem::take(&mut self.len);
-        if self.sealed.is_empty() {
+        if self.inserts.is_empty() {
+            self.discard_written();
+            self.len = 0;
             return self.tail.split().freeze();
         }
-        let mut all = BytesMut::with_capacity(len);
-        for chunk in self.sealed.drain(..) {
-            all.extend_from_slice(&chunk);
+        let mut all = BytesMut::with_capacity(self.len);
+        while self.has_remaining() {
+            all.extend_from_slice(self.chunk());
+            self.advance(self.chunk().len());
         }
-        all.extend_from_slice(&self.tail.split());
         all.freeze()
     }
 
     /// Drops the written part of `tail` from the buffer itself.
     fn discard_written(&mut self) {
-        self.tail.advance(core::mem::take(&mut self.tail_written));
+        let written = core::mem::take(&mut self.tail_written);
+        self.tail.advance(written);
+        for (at, _) in &mut self.inserts {
+            *at -= written;
+        }
     }
 
     /// Queues one frame. A masked header masks a copy of the payload; a
@@ -76,11 +81,9 @@ impl Output {
         }
         let mut head = [0; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
-        self.discard_written();
         self.tail.extend_from_slice(&head[..head_len]);
         self.len += head_len + payload.len();
-        self.sealed.push_back(self.tail.split().freeze());
-        self.sealed.push_back(payload);
+        self.inserts.push_back((self.tail.len(), payload));
     }
 
     /// Queues one frame with a copy of `payload`, masked if the header has a
@@ -114,8 +117,9 @@ impl Buf for Output {
     }
 
     fn chunk(&self) -> &[u8] {
-        match self.sealed.front() {
-            Some(chunk) => chunk,
+        match self.inserts.front() {
+            Some((at, payload)) if *at == self.tail_written => payload,
+            Some((at, _)) => &self.tail[self.tail_written..*at],
             None => &self.tail[self.tail_written..],
         }
     }
@@ -124,53 +128,52 @@ impl Buf for Output {
         assert!(cnt <= self.len, "advanced past the end of the output");
         self.len -= cnt;
         while cnt > 0 {
-            match self.sealed.front_mut() {
-                Some(front) if front.len() <= cnt => {
-                    cnt -= front.len();
-                    self.sealed.pop_front();
+            match self.inserts.front_mut() {
+                Some((at, payload)) if *at == self.tail_written => {
+                    let n = cnt.min(payload.len());
+                    payload.advance(n);
+                    cnt -= n;
+                    if payload.is_empty() {
+                        self.inserts.pop_front();
+                    }
                 }
-                Some(front) => {
-                    front.advance(cnt);
-                    return;
+                Some((at, _)) => {
+                    let n = cnt.min(*at - self.tail_written);
+                    self.tail_written += n;
+                    cnt -= n;
                 }
                 None => {
                     self.tail_written += cnt;
-                    if self.tail_written == self.tail.len() {
-                        self.tail.clear();
-                        self.tail_written = 0;
-                    }
-                    return;
+                    cnt = 0;
                 }
             }
         }
-        // Drop empty sealed chunks so `chunk` never returns an empty slice early.
-        while self.sealed.front().is_some_and(Bytes::is_empty) {
-            self.sealed.pop_front();
+        if self.len == 0 {
+            // Everything is written: reuse the buffer from its start.
+            self.tail.clear();
+            self.tail_written = 0;
         }
     }
 
     #[cfg(feature = "std")]
     fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
-        let tail = &self.tail[self.tail_written..];
-        if self.sealed.is_empty() {
-            // The common case: only small frames wait.
-            return match dst.first_mut() {
-                Some(slot) if !tail.is_empty() => {
-                    *slot = std::io::IoSlice::new(tail);
-                    1
-                }
-                _ => 0,
-            };
-        }
-        let chunks = self
-            .sealed
-            .iter()
-            .map(|c| &c[..])
-            .chain(core::iter::once(tail))
-            .filter(|c| !c.is_empty());
+        // The tail up to each insert, then the insert; then the rest.
         let mut n = 0;
-        for (slot, chunk) in dst.iter_mut().zip(chunks) {
-            *slot = std::io::IoSlice::new(chunk);
+        let mut from = self.tail_written;
+        for (at, payload) in &self.inserts {
+            for piece in [&self.tail[from..*at], &payload[..]] {
+                if n == dst.len() {
+                    return n;
+                }
+                if !piece.is_empty() {
+                    dst[n] = std::io::IoSlice::new(piece);
+                    n += 1;
+                }
+            }
+            from = *at;
+        }
+        if n < dst.len() && from < self.tail.len() {
+            dst[n] = std::io::IoSlice::new(&self.tail[from..]);
             n += 1;
         }
         n
@@ -269,6 +272,44 @@ mod tests {
         }
         drained.extend_from_slice(&out.take_bytes());
         assert_eq!(drained, expected);
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn chunks_vectored_lists_the_stream_in_order_from_any_point() {
+        use std::io::IoSlice;
+        let mut out = Output::default();
+        let mut expected = alloc::vec::Vec::new();
+        for (i, len) in [3, COPY_LIMIT, 0, COPY_LIMIT + 9, 7, 5000]
+            .into_iter()
+            .enumerate()
+        {
+            let payload = Bytes::from(alloc::vec![i as u8; len]);
+            out.push_frame(&header(len), payload.clone());
+            let mut head = [0; MAX_HEADER_LEN];
+            let n = header(len).encode(&mut head);
+            expected.extend_from_slice(&head[..n]);
+            expected.extend_from_slice(&payload);
+        }
+        let mut written = 0;
+        for step in [0, 1, 4, COPY_LIMIT - 3, 2, 5, COPY_LIMIT + 1] {
+            out.advance(step);
+            written += step;
+            for slots in [1, 2, 3, 16] {
+                let mut dst = [IoSlice::new(&[]); 16];
+                let count = out.chunks_vectored(&mut dst[..slots]);
+                let listed: alloc::vec::Vec<u8> = dst[..count]
+                    .iter()
+                    .flat_map(|s| s.iter().copied())
+                    .collect();
+                assert!(dst[..count].iter().all(|s| !s.is_empty()));
+                assert_eq!(&listed[..], &expected[written..written + listed.len()]);
+                assert_eq!(&dst[0][..], out.chunk());
+                if slots == 16 {
+                    assert_eq!(listed.len(), expected.len() - written);
+                }
+            }
+        }
     }
 
     #[test]
