@@ -546,14 +546,13 @@ impl Connection {
             }
             return Ok(Some(Polled::InRead { kind, len }));
         }
-        self.unmasker.consume(len);
-        let payload = self.read.split_to(len);
+        let payload = &self.read[..len];
         if message.compressed {
             let before = message.assembled.len();
             let limit = self.config.max_message_size;
             inflate(
                 &mut self.deflate,
-                &payload,
+                payload,
                 fin,
                 &mut message.assembled,
                 limit,
@@ -562,8 +561,11 @@ impl Connection {
                 message.utf8.feed(&message.assembled[before..])?;
             }
         } else {
-            message.assembled.extend_from_slice(&payload);
+            message.assembled.extend_from_slice(payload);
         }
+        // Copied out: dropped without making a handle (no reference count).
+        self.unmasker.consume(len);
+        self.read.advance(len);
         if !fin {
             return Ok(None);
         }
