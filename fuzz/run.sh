@@ -12,8 +12,9 @@
 # goes to a scratch corpus, fuzz/target/corpus/<target>/, which later runs on
 # the same machine start from too. Findings go to fuzz/artifacts/<target>/.
 #
-# Environment: FUZZ_SANITIZER (default none: the crate forbids unsafe code, so
-# AddressSanitizer mostly costs speed; set it to address to use it anyway).
+# Environment: FUZZ_SANITIZER (default none: the crate's only unsafe code, in
+# mask.rs, is checked under Miri in CI, so AddressSanitizer mostly costs
+# speed; set it to address to use it anyway).
 set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"

@@ -27,7 +27,11 @@ fn build(setup: &[u8; 4]) -> (Role, Connection) {
     config.max_message_size = MAX_MESSAGE;
     config.streaming = setup[0] & 4 != 0;
     config.lenient_masking = true;
-    let role = if setup[0] & 8 != 0 { Role::Server } else { Role::Client };
+    let role = if setup[0] & 8 != 0 {
+        Role::Server
+    } else {
+        Role::Client
+    };
     (role, connection(role, config).with_deflate(params))
 }
 

@@ -44,6 +44,10 @@ fuzz_target!(|input: Input| {
 
     let offer = client_offer(&client);
     if let Some((params, answer)) = server_negotiate(&server, [offer.as_str()]) {
-        assert_eq!(client_accept(&client, &answer), Ok(params), "offer {offer:?} answer {answer:?}");
+        assert_eq!(
+            client_accept(&client, &answer),
+            Ok(params),
+            "offer {offer:?} answer {answer:?}"
+        );
     }
 });

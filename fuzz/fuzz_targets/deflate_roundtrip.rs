@@ -16,7 +16,10 @@ enum Payload {
     Text(String),
     Binary(Vec<u8>),
     /// `count % 4096` copies of `text`: compresses well.
-    Repeated { text: String, count: u16 },
+    Repeated {
+        text: String,
+        count: u16,
+    },
 }
 
 #[derive(Arbitrary, Debug)]
@@ -43,8 +46,14 @@ fuzz_target!(|input: Input| {
     let mut config = Config::default();
     config.deflate.compression_level = u32::from(input.level % 10);
     config.deflate.min_compress_size = usize::from(input.min_compress_size);
-    config.fragment_size = input.fragment_size.and_then(|n| NonZeroUsize::new(n.into()));
-    let sender_role = if input.client_to_server { Role::Client } else { Role::Server };
+    config.fragment_size = input
+        .fragment_size
+        .and_then(|n| NonZeroUsize::new(n.into()));
+    let sender_role = if input.client_to_server {
+        Role::Client
+    } else {
+        Role::Server
+    };
     let mut sender = connection(sender_role, config.clone()).with_deflate(params);
     let mut receiver = connection(peer_role(sender_role), config).with_deflate(params);
 
@@ -54,7 +63,9 @@ fuzz_target!(|input: Input| {
         .map(|payload| match payload {
             Payload::Text(text) => Message::from(text),
             Payload::Binary(bytes) => Message::from(bytes),
-            Payload::Repeated { text, count } => Message::from(text.repeat(usize::from(count % 4096))),
+            Payload::Repeated { text, count } => {
+                Message::from(text.repeat(usize::from(count % 4096)))
+            }
         })
         .collect();
     for message in &messages {

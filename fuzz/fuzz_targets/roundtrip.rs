@@ -49,6 +49,9 @@ enum Op {
     },
     Ping(Vec<u8>),
     Pong(Vec<u8>),
+    /// Sent from borrowed data with `send_text` / `send_binary`.
+    BorrowedText(String),
+    BorrowedBinary(Vec<u8>),
 }
 
 #[derive(Arbitrary, Debug)]
@@ -90,12 +93,16 @@ impl Sender {
     /// receiver should deliver.
     fn apply(&mut self, op: &Op) -> Vec<Delivered> {
         match op {
-            Op::Text(text) => self.send(Message::from(text.as_str())),
-            Op::Binary(data) => self.send(Message::Binary(Bytes::copy_from_slice(data))),
+            Op::Text(text) => self.send(Message::from(text.as_str()), false),
+            Op::Binary(data) => self.send(Message::Binary(Bytes::copy_from_slice(data)), false),
+            Op::BorrowedText(text) => self.send(Message::from(text.as_str()), true),
+            Op::BorrowedBinary(data) => {
+                self.send(Message::Binary(Bytes::copy_from_slice(data)), true)
+            }
             Op::LargeBinary { byte, len } => {
                 let len = ((len % MAX_LARGE) as usize).min(self.large_budget);
                 self.large_budget -= len;
-                self.send(Message::Binary(vec![*byte; len].into()))
+                self.send(Message::Binary(vec![*byte; len].into()), false)
             }
             Op::TextFragments { text, cuts, ping } => {
                 self.send_fragments(DataKind::Text, text.as_bytes(), cuts, ping.as_deref())
@@ -126,12 +133,18 @@ impl Sender {
         assert_eq!(frames[0].payload, payload);
     }
 
-    /// `send`: one frame, or frames of exactly `fragment_size` bytes but the last.
-    fn send(&mut self, message: Message) -> Vec<Delivered> {
+    /// `send` (or, if `borrowed`, `send_text` / `send_binary`): one frame, or
+    /// frames of exactly `fragment_size` bytes but the last.
+    fn send(&mut self, message: Message, borrowed: bool) -> Vec<Delivered> {
         let expected = Delivered::Message(message.kind(), message.as_bytes().to_vec());
         let len = message.len();
         let opcode = data_opcode(message.kind());
-        self.conn.send(message).unwrap();
+        match message {
+            Message::Text(text) if borrowed => self.conn.send_text(text.as_str()),
+            Message::Binary(data) if borrowed => self.conn.send_binary(&data),
+            message => self.conn.send(message),
+        }
+        .unwrap();
         let frames = self.frames();
         let size = self
             .fragment_size

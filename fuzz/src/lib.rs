@@ -4,7 +4,9 @@
 
 use bytes::Bytes;
 use rfc6455::frame::{Decoded, Header, Opcode};
-use rfc6455::{CloseFrame, Config, Connection, DataKind, Error, Event, RandomSource, Role};
+use rfc6455::{
+    CloseFrame, Config, Connection, DataKind, Error, Event, EventRef, Message, RandomSource, Role,
+};
 
 /// A deterministic random source (xorshift64): fuzzing needs reproducible
 /// masking keys and nonces.
@@ -60,6 +62,25 @@ pub fn drain(conn: &mut Connection) -> (Vec<Event>, Option<Error>) {
             Ok(None) => return (events, None),
             Err(error) => return (events, Some(error)),
         }
+    }
+}
+
+/// Like [`drain`], with `next_event_ref`: lent messages are copied into
+/// owned events so the two can be compared.
+pub fn drain_lent(conn: &mut Connection) -> (Vec<Event>, Option<Error>) {
+    let mut events = Vec::new();
+    loop {
+        let event = match conn.next_event_ref() {
+            Ok(Some(EventRef::Text(text))) => Event::Message(Message::from(text)),
+            Ok(Some(EventRef::Binary(bytes))) => {
+                Event::Message(Message::Binary(Bytes::copy_from_slice(bytes)))
+            }
+            Ok(Some(EventRef::Other(event))) => event,
+            Ok(Some(other)) => panic!("an EventRef the harness does not know: {other:?}"),
+            Ok(None) => return (events, None),
+            Err(error) => return (events, Some(error)),
+        };
+        events.push(event);
     }
 }
 
@@ -267,6 +288,8 @@ pub struct Setup {
     pub config: Config,
     /// Sizes of the pieces the input is fed in, cycled.
     pub piece_sizes: Vec<usize>,
+    /// Whether the run in pieces takes events with `next_event_ref`.
+    pub lend: bool,
 }
 
 /// Bytes of input [`Setup::parse`] takes.
@@ -276,7 +299,8 @@ impl Setup {
     /// Reads the setup from the first [`SETUP_LEN`] bytes:
     ///
     /// - byte 0: flags: bit 0 streaming, bit 1 disables auto_pong, bit 2
-    ///   lenient_masking; bits 3-4 max_pending_pongs (0-3);
+    ///   lenient_masking; bits 3-4 max_pending_pongs (0-3); bit 5 lends
+    ///   messages in the run in pieces;
     /// - bytes 1-2 (big endian): max_frame_size, modulo 4097;
     /// - bytes 3-4 (big endian): max_message_size, modulo 16385;
     /// - bytes 5-8: four piece sizes, each the byte plus one.
@@ -295,6 +319,7 @@ impl Setup {
             Setup {
                 config,
                 piece_sizes,
+                lend: head[0] & 32 != 0,
             },
             rest,
         ))
@@ -320,7 +345,8 @@ pub struct Run {
 /// piece and the output only at the end, and checks what must hold at every
 /// step: bounded buffering, errors that carry a close code and close the
 /// connection, and silence once the connection is closed.
-pub fn feed_in_pieces(role: Role, setup: &Setup, wire: &[u8], sizes: &[usize]) -> Run {
+/// With `lend`, events are taken with `next_event_ref`.
+pub fn feed_in_pieces(role: Role, setup: &Setup, wire: &[u8], sizes: &[usize], lend: bool) -> Run {
     let mut conn = connection(role, setup.config.clone());
     let mut events = Vec::new();
     let mut error = None;
@@ -346,7 +372,11 @@ pub fn feed_in_pieces(role: Role, setup: &Setup, wire: &[u8], sizes: &[usize]) -
             );
             continue;
         }
-        let (new, e) = drain(&mut conn);
+        let (new, e) = if lend {
+            drain_lent(&mut conn)
+        } else {
+            drain(&mut conn)
+        };
         assert!(
             conn.buffered_len() <= setup.buffer_bound(piece.len()),
             "buffered {} bytes, over the bound {}",
@@ -402,8 +432,8 @@ pub fn check_connection(role: Role, data: &[u8]) {
     let Some((setup, wire)) = Setup::parse(data) else {
         return;
     };
-    let chunked = feed_in_pieces(role, &setup, wire, &setup.piece_sizes);
-    let whole = feed_in_pieces(role, &setup, wire, &[]);
+    let chunked = feed_in_pieces(role, &setup, wire, &setup.piece_sizes, setup.lend);
+    let whole = feed_in_pieces(role, &setup, wire, &[], false);
 
     assert_eq!(whole.error, chunked.error, "different errors");
     assert_same_delivery(&whole.events, &chunked.events, whole.error.is_some());
