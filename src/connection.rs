@@ -345,10 +345,7 @@ impl Connection {
     /// Frees what `next_event_ref` lent: the caller is done with it.
     fn drop_lent(&mut self) {
         let lent = core::mem::take(&mut self.lent);
-        self.unmasker.consume(lent);
-        // Not `split_to`: no handle to the buffer is made, so no reference
-        // count is touched.
-        self.read.advance(lent);
+        self.discard_read(lent);
         self.lent_message = None;
     }
 
@@ -356,6 +353,14 @@ impl Connection {
     fn take_read(&mut self, len: usize) -> BytesMut {
         self.unmasker.consume(len);
         self.read.split_to(len)
+    }
+
+    /// Drops the first `len` (walked) bytes of the read buffer. Unlike
+    /// [`take_read`](Self::take_read) no handle to the buffer is made, so no
+    /// reference count is touched.
+    fn discard_read(&mut self, len: usize) {
+        self.unmasker.consume(len);
+        self.read.advance(len);
     }
 
     fn is_reading_done(&self) -> bool {
@@ -541,7 +546,7 @@ impl Connection {
             // from where it lies.
             self.finish_message()?;
             if self.close_sent {
-                self.take_read(len);
+                self.discard_read(len);
                 return Ok(None);
             }
             return Ok(Some(Polled::InRead { kind, len }));
@@ -563,13 +568,11 @@ impl Connection {
         } else {
             message.assembled.extend_from_slice(payload);
         }
-        // Copied out: dropped without making a handle (no reference count).
-        self.unmasker.consume(len);
-        self.read.advance(len);
-        if !fin {
+        let whole = fin.then(|| Bytes::from(core::mem::take(&mut message.assembled)));
+        self.discard_read(len);
+        let Some(whole) = whole else {
             return Ok(None);
-        }
-        let whole = Bytes::from(core::mem::take(&mut message.assembled));
+        };
         self.finish_message()?;
         if self.close_sent {
             return Ok(None);

@@ -31,7 +31,8 @@
 //! The opening handshake lives in [`handshake`], apart from the connection, so
 //! a connection can also start on a stream that something else upgraded.
 #![no_std]
-// `unsafe` is denied everywhere but in `mask`, to call its AVX2 copy.
+// `unsafe` is denied everywhere but in `mask` (its AVX2 copy, and writing
+// into spare buffer capacity).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -160,6 +160,14 @@ fn unfragmented_text_receive_allocates_nothing_per_message_in_steady_state() {
     }
 }
 
+/// Checks that `conn` and the `heap` bytes it holds total under 1 KiB.
+fn assert_under_1_kib(what: &str, conn: &Connection, heap: isize) {
+    let size = std::mem::size_of_val(conn);
+    let total = size as isize + heap;
+    println!("{what}: {size} bytes + {heap} heap = {total}");
+    assert!(total < 1024, "{what} holds {total} bytes");
+}
+
 #[test]
 fn idle_server_connection_holds_under_1_kib() {
     let request = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
@@ -174,13 +182,7 @@ fn idle_server_connection_holds_under_1_kib() {
         drop(response);
         conn
     };
-    let heap = live_bytes() - before;
-    let total = std::mem::size_of_val(&conn) as isize + heap;
-    println!(
-        "idle server connection: {} bytes + {heap} heap = {total}",
-        std::mem::size_of_val(&conn)
-    );
-    assert!(total < 1024, "idle connection holds {total} bytes");
+    assert_under_1_kib("idle server connection", &conn, live_bytes() - before);
 
     // And it still works afterwards.
     let mut conn = conn;
@@ -194,13 +196,7 @@ fn idle_server_connection_holds_under_1_kib() {
 fn idle_client_connection_holds_under_1_kib() {
     let before = live_bytes();
     let mut conn = Connection::client(Config::default());
-    let heap = live_bytes() - before;
-    let total = std::mem::size_of_val(&conn) as isize + heap;
-    println!(
-        "idle client connection: {} bytes + {heap} heap = {total}",
-        std::mem::size_of_val(&conn)
-    );
-    assert!(total < 1024, "idle client connection holds {total} bytes");
+    assert_under_1_kib("idle client connection", &conn, live_bytes() - before);
     // The first masked frame allocates the block of OS randomness.
     conn.send(Message::Binary(Bytes::from_static(b"hello")))
         .unwrap();

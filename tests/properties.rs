@@ -119,6 +119,21 @@ fn transfer(
     events
 }
 
+/// What a client with `config` writes for `ops`, with one byte XORed with
+/// another if `corrupt` says where.
+fn client_wire(config: Config, ops: &[Op], corrupt: Option<(usize, u8)>) -> Vec<u8> {
+    let mut sender = client(config);
+    for op in ops {
+        op.apply(&mut sender);
+    }
+    let mut wire = sender.take_output().to_vec();
+    if let Some((at, byte)) = corrupt {
+        let at = at % wire.len();
+        wire[at] ^= byte;
+    }
+    wire
+}
+
 fn big_config() -> Config {
     let mut config = Config::default();
     config.fragment_size = None;
@@ -158,15 +173,7 @@ proptest! {
         corrupt in proptest::option::of((any::<usize>(), any::<u8>())),
         pieces in proptest::collection::vec(1usize..64, 1..8),
     ) {
-        let mut sender = client(Config::default());
-        for op in &ops {
-            op.apply(&mut sender);
-        }
-        let mut wire = sender.take_output().to_vec();
-        if let Some((at, byte)) = corrupt {
-            let at = at % wire.len();
-            wire[at] ^= byte;
-        }
+        let wire = client_wire(Config::default(), &ops, corrupt);
 
         let mut whole = server(Config::default());
         let whole_result = feed(&mut whole, &wire);
@@ -198,15 +205,7 @@ proptest! {
     ) {
         let mut config = Config::default();
         config.fragment_size = fragment_size.and_then(std::num::NonZeroUsize::new);
-        let mut sender = client(config);
-        for op in &ops {
-            op.apply(&mut sender);
-        }
-        let mut wire = sender.take_output().to_vec();
-        if let Some((at, byte)) = corrupt {
-            let at = at % wire.len();
-            wire[at] ^= byte;
-        }
+        let wire = client_wire(config, &ops, corrupt);
         let mut owned = server(Config::default());
         let mut lent = server(Config::default());
         let mut sizes = pieces.iter().cycle();
