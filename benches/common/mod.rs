@@ -493,11 +493,12 @@ impl OursDecoder {
                     counts.messages += 1;
                     counts.bytes += len;
                 }
-            }
-            while let Some(event) = conn.next_event().expect("valid input") {
-                if let rfc6455::Event::Message(message) = event {
-                    counts.messages += 1;
-                    counts.bytes += message.len();
+            } else {
+                while let Some(event) = conn.next_event().expect("valid input") {
+                    if let rfc6455::Event::Message(message) = event {
+                        counts.messages += 1;
+                        counts.bytes += message.len();
+                    }
                 }
             }
             // Automatic pongs, written out as an adapter would.
