@@ -4,7 +4,8 @@
 //! Both servers are thread-per-connection and blocking:
 //! - rfc6455: the crate's handshake, then read up to 64 KiB, `receive`,
 //!   answer every message with `send`, write the output with
-//!   `write_vectored` once per read (as `examples/support` does);
+//!   `Output::write_to` (vectored writes) once per read (as
+//!   `examples/support` does);
 //! - tungstenite: `tungstenite::accept`, then `read()` and `send()` for each
 //!   message (its echo example).
 //!
@@ -16,12 +17,11 @@
 
 mod common;
 
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use bytes::Buf;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 
 const CONNECTIONS: usize = 4;
@@ -48,8 +48,7 @@ fn serve_ours(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error>> {
     use rfc6455::{Config, Event};
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(TIMEOUT))?;
-    let config = Config::default();
-    let mut handshake = ServerHandshake::new(&config);
+    let mut handshake = ServerHandshake::new(Config::default());
     let mut buf = vec![0; 64 * 1024];
     let request = loop {
         let n = stream.read(&mut buf)?;
@@ -60,7 +59,7 @@ fn serve_ours(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error>> {
             break request;
         }
     };
-    let (response, mut conn) = request.accept(Accept::default(), config)?;
+    let (response, mut conn) = request.accept(Accept::default())?;
     stream.write_all(&response)?;
     loop {
         while let Some(event) = conn.next_event()? {
@@ -68,13 +67,7 @@ fn serve_ours(mut stream: TcpStream) -> Result<(), Box<dyn std::error::Error>> {
                 conn.send(message)?;
             }
         }
-        let output = conn.output();
-        while output.has_remaining() {
-            let mut slices = [IoSlice::new(&[]); 16];
-            let count = output.chunks_vectored(&mut slices);
-            let n = stream.write_vectored(&slices[..count])?;
-            output.advance(n);
-        }
+        conn.output().write_to(&mut stream)?;
         if conn.should_close_transport() {
             let _ = stream.shutdown(Shutdown::Both);
             return Ok(());

@@ -186,7 +186,7 @@ fn deflate_memory() {
     let config = Config::default();
     let (conn, heap) = heap_held(|| common::handshake_server_ours(&config).1);
     assert!(
-        conn.is_deflate_enabled(),
+        conn.deflate().is_some(),
         "the browser request offers deflate"
     );
     println!(

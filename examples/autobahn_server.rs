@@ -22,8 +22,7 @@ fn main() -> Result<(), Box<dyn Error>> {
 
 fn serve(mut stream: TcpStream) -> Result<(), Box<dyn Error>> {
     stream.set_nodelay(true)?;
-    let config = support::autobahn_config();
-    let mut handshake = ServerHandshake::new(&config);
+    let mut handshake = ServerHandshake::new(support::autobahn_config());
     let mut buf = [0; 4096];
     let request = loop {
         let n = stream.read(&mut buf)?;
@@ -41,7 +40,7 @@ fn serve(mut stream: TcpStream) -> Result<(), Box<dyn Error>> {
             }
         }
     };
-    let (response, mut conn) = request.accept(Accept::default(), config)?;
+    let (response, mut conn) = request.accept(Accept::default())?;
     stream.write_all(&response)?;
     support::run(&mut stream, &mut conn, support::echo)
 }

@@ -159,7 +159,11 @@ fn read_socket(
             support::flush(&mut stream, &mut conn)?;
             if conn.should_close_transport() {
                 let _ = stream.shutdown(Shutdown::Both);
-                return Err("connection failed".into());
+                return if conn.is_failed() {
+                    Err("connection failed".into())
+                } else {
+                    Ok(())
+                };
             }
         }
         let n = match stream.read(&mut buf) {

@@ -36,7 +36,8 @@ fn serve(mut stream: TcpStream) -> Result<(), Box<dyn Error>> {
     stream.set_nodelay(true)?;
     stream.set_read_timeout(Some(HANDSHAKE_TIMEOUT))?;
     let config = Config::default();
-    let mut handshake = ServerHandshake::new(&config);
+    let max_head = config.max_handshake_size;
+    let mut handshake = ServerHandshake::new(config);
     // The raw head is kept only to route plain HTTP requests (the page, 404s).
     let mut head = Vec::new();
     let mut buf = [0; 4096];
@@ -45,7 +46,7 @@ fn serve(mut stream: TcpStream) -> Result<(), Box<dyn Error>> {
         if n == 0 {
             return Ok(());
         }
-        if head.len() < config.max_handshake_size {
+        if head.len() < max_head {
             head.extend_from_slice(&buf[..n]);
         }
         match handshake.receive(&buf[..n]) {
@@ -59,7 +60,7 @@ fn serve(mut stream: TcpStream) -> Result<(), Box<dyn Error>> {
         return Ok(());
     }
     let accept = choose_protocol(&request);
-    let (response, mut conn) = request.accept(accept, config)?;
+    let (response, mut conn) = request.accept(accept)?;
     stream.write_all(&response)?;
     stream.set_read_timeout(None)?;
     support::run(&mut stream, &mut conn, support::echo)

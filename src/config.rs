@@ -1,6 +1,7 @@
 //! Limits and switches for handshakes and connections.
 
 use core::num::NonZeroUsize;
+use core::time::Duration;
 
 /// Every limit and switch, with defaults that suit a general-purpose server
 /// or client.
@@ -48,6 +49,20 @@ pub struct Config {
     pub max_handshake_size: usize,
     /// Most header fields in an opening handshake. Default 128.
     pub max_headers: usize,
+    /// Keepalive: after this long with nothing received, send a ping
+    /// (its payload a nonce). Default `None` (off); the I/O layers turn it
+    /// on. Needs the caller's clock: see `Connection::handle_timeout`.
+    pub ping_interval: Option<Duration>,
+    /// How long a keepalive ping may wait for its pong before the
+    /// connection fails with 1011 (`Error::KeepaliveTimeout`). Only pongs
+    /// carrying the ping's nonce count. Default `None` (wait forever).
+    pub ping_timeout: Option<Duration>,
+    /// How long to wait for the peer once this end has queued a close frame
+    /// (or failed): for the peer's close frame, and then, at a client, for
+    /// the server to close the transport. When it runs out the peer is
+    /// given up on and `Connection::should_close_transport` turns true.
+    /// Default `None` (wait forever).
+    pub close_timeout: Option<Duration>,
     /// permessage-deflate: what to offer (client) or accept (server).
     #[cfg(feature = "deflate")]
     pub deflate: crate::deflate::DeflateConfig,
@@ -66,6 +81,9 @@ impl Default for Config {
             max_output_buffer: 128 << 20,
             max_handshake_size: 64 << 10,
             max_headers: 128,
+            ping_interval: None,
+            ping_timeout: None,
+            close_timeout: None,
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
         }

@@ -6,7 +6,9 @@
 use core::fmt;
 
 use crate::close::CloseCode;
+use crate::connection::State;
 use crate::handshake::HandshakeError;
+use crate::message::Message;
 
 /// Everything that can go wrong in this crate.
 ///
@@ -49,8 +51,16 @@ pub enum Error {
     /// The transport ended before the close handshake finished. Close code 1006
     /// (reported locally, never sent).
     UnexpectedEof,
-    /// A send was attempted after this endpoint sent its close frame.
-    AlreadyClosing,
+    /// No pong answered a keepalive ping within `Config::ping_timeout`.
+    /// Close code 1011.
+    KeepaliveTimeout,
+    /// The peer did not answer this end's close frame within
+    /// `Config::close_timeout`. Close code 1006 (reported locally, never
+    /// sent).
+    CloseTimeout,
+    /// A send or close was attempted in a state that does not allow it
+    /// (anything but [`State::Open`]). Local misuse: nothing was queued.
+    NotOpen(State),
     /// A send would take the queued output past `Config::max_output_buffer`.
     /// Nothing was queued; drain the output and try again.
     OutputBufferFull,
@@ -86,8 +96,9 @@ impl Error {
             | Error::InvalidCloseCode(_) => CloseCode::PROTOCOL_ERROR,
             Error::InvalidUtf8 | Error::InvalidCompressedData => CloseCode::INVALID_PAYLOAD,
             Error::FrameTooLarge | Error::MessageTooLarge => CloseCode::MESSAGE_TOO_BIG,
-            Error::UnexpectedEof => CloseCode::ABNORMAL,
-            Error::AlreadyClosing
+            Error::KeepaliveTimeout => CloseCode::INTERNAL_ERROR,
+            Error::UnexpectedEof | Error::CloseTimeout => CloseCode::ABNORMAL,
+            Error::NotOpen(_)
             | Error::OutputBufferFull
             | Error::FragmentedSendInProgress
             | Error::ControlPayloadTooLong
@@ -127,7 +138,13 @@ impl fmt::Display for Error {
             Error::FrameTooLarge => f.write_str("frame payload exceeds the configured maximum"),
             Error::MessageTooLarge => f.write_str("message exceeds the configured maximum"),
             Error::UnexpectedEof => f.write_str("connection ended before the close handshake"),
-            Error::AlreadyClosing => f.write_str("cannot send after the close frame was sent"),
+            Error::KeepaliveTimeout => {
+                f.write_str("no pong answered the keepalive ping within the ping timeout")
+            }
+            Error::CloseTimeout => {
+                f.write_str("the peer did not finish the close handshake within the close timeout")
+            }
+            Error::NotOpen(state) => write!(f, "cannot send: the connection is {state}"),
             Error::OutputBufferFull => f.write_str("output buffer is full"),
             Error::FragmentedSendInProgress => {
                 f.write_str("a message sent in fragments is still unfinished")
@@ -145,6 +162,51 @@ impl core::error::Error for Error {
             Error::Handshake(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// A refused [`Connection::send`](crate::Connection::send): why, and the
+/// message, given back unsent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SendError {
+    error: Error,
+    message: Message,
+}
+
+impl SendError {
+    pub(crate) fn new(error: Error, message: Message) -> Self {
+        SendError { error, message }
+    }
+
+    /// Why the send was refused ([`Error::OutputBufferFull`],
+    /// [`Error::NotOpen`], [`Error::FragmentedSendInProgress`]).
+    #[must_use]
+    pub fn error(&self) -> Error {
+        self.error
+    }
+
+    /// The message that was not sent.
+    #[must_use]
+    pub fn into_message(self) -> Message {
+        self.message
+    }
+}
+
+impl fmt::Display for SendError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "message not sent: {}", self.error)
+    }
+}
+
+impl core::error::Error for SendError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        Some(&self.error)
+    }
+}
+
+impl From<SendError> for Error {
+    fn from(e: SendError) -> Self {
+        e.error
     }
 }
 

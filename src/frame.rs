@@ -102,6 +102,58 @@ pub enum Decoded {
     },
 }
 
+/// Where a frame's payload starts and how long it is, and its mask key:
+/// the length fields of a header, read without any check. The one parser of
+/// those fields, shared by [`Header::decode`] and the unmasking walk that
+/// runs as bytes arrive (which leaves every check to `decode`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Extent {
+    /// Bytes of header, the mask key included.
+    pub(crate) header_len: usize,
+    /// The declared payload length, unchecked.
+    pub(crate) payload_len: u64,
+    /// The mask key, if the mask bit is set.
+    pub(crate) key: Option<[u8; 4]>,
+}
+
+impl Extent {
+    /// Reads the lengths and key of the header at the start of `buf`, or
+    /// `None` if they have not all arrived.
+    pub(crate) fn read(buf: &[u8]) -> Option<Extent> {
+        let second = *buf.get(1)?;
+        let header_len = extent_len(second);
+        let header = buf.get(..header_len)?;
+        let payload_len = match second & 0x7F {
+            126 => u64::from(u16::from_be_bytes([header[2], header[3]])),
+            127 => {
+                let mut bytes = [0; 8];
+                bytes.copy_from_slice(&header[2..10]);
+                u64::from_be_bytes(bytes)
+            }
+            short => u64::from(short),
+        };
+        let key = (second & 0x80 != 0).then(|| {
+            let at = header_len - 4;
+            [header[at], header[at + 1], header[at + 2], header[at + 3]]
+        });
+        Some(Extent {
+            header_len,
+            payload_len,
+            key,
+        })
+    }
+}
+
+/// The length of a header whose second byte is `second`.
+fn extent_len(second: u8) -> usize {
+    let extended = match second & 0x7F {
+        126 => 2,
+        127 => 8,
+        _ => 0,
+    };
+    2 + extended + if second & 0x80 != 0 { 4 } else { 0 }
+}
+
 impl Header {
     /// Decodes a header from the start of `buf`, reading nothing past it.
     ///
@@ -118,7 +170,6 @@ impl Header {
         let fin = b0 & 0x80 != 0;
         let rsv = (b0 >> 4) & 0b111;
         let opcode = Opcode::from_u8(b0 & 0x0F)?;
-        let masked = b1 & 0x80 != 0;
         let short_len = b1 & 0x7F;
         if opcode.is_control() {
             if short_len > 125 {
@@ -128,34 +179,15 @@ impl Header {
                 return Err(Error::FragmentedControlFrame);
             }
         }
-        let extended = match short_len {
-            126 => 2,
-            127 => 8,
-            _ => 0,
-        };
-        let len = 2 + extended + if masked { 4 } else { 0 };
-        if buf.len() < len {
+        let Some(extent) = Extent::read(buf) else {
             return Ok(Decoded::Partial {
-                needed: len - buf.len(),
+                needed: extent_len(b1) - buf.len(),
             });
-        }
-        let payload_len = match extended {
-            2 => u64::from(u16::from_be_bytes([buf[2], buf[3]])),
-            8 => {
-                let mut bytes = [0; 8];
-                bytes.copy_from_slice(&buf[2..10]);
-                let value = u64::from_be_bytes(bytes);
-                if value >> 63 != 0 {
-                    return Err(Error::InvalidLength);
-                }
-                value
-            }
-            _ => u64::from(short_len),
         };
-        let mask = masked.then(|| {
-            let at = 2 + extended;
-            [buf[at], buf[at + 1], buf[at + 2], buf[at + 3]]
-        });
+        if extent.payload_len >> 63 != 0 {
+            return Err(Error::InvalidLength);
+        }
+        let (len, payload_len, mask) = (extent.header_len, extent.payload_len, extent.key);
         Ok(Decoded::Complete {
             header: Header {
                 fin,

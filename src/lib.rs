@@ -8,25 +8,24 @@
 //! ```
 //! use rfc6455::{Config, Connection, Event, Message};
 //!
-//! let mut client = Connection::client_with_random(Config::default(), Box::new(Counter(0)));
+//! # fn main() -> Result<(), rfc6455::Error> {
+//! let mut client = Connection::client(Config::default());
 //! let mut server = Connection::server(Config::default());
 //!
-//! client.send(Message::from("Hello")).unwrap();
+//! client.send(Message::from("Hello"))?;
 //! server.receive(&client.take_output());
-//! match server.next_event().unwrap() {
+//! match server.next_event()? {
 //!     Some(Event::Message(Message::Text(text))) => assert_eq!(text, "Hello"),
 //!     other => panic!("unexpected {other:?}"),
 //! }
-//!
-//! // A deterministic random source, for the example only: real clients keep
-//! // the default (the OS) so that masking keys are unpredictable.
-//! struct Counter(u8);
-//! impl rfc6455::RandomSource for Counter {
-//!     fn fill_bytes(&mut self, dest: &mut [u8]) {
-//!         for b in dest { self.0 = self.0.wrapping_add(1); *b = self.0; }
-//!     }
-//! }
+//! # Ok(())
+//! # }
 //! ```
+//!
+//! How to drive a connection over a real transport (the order of calls,
+//! partial writes, end of file, errors, when to close, and time for the
+//! keepalive and close timers) is set out once, with a complete blocking
+//! driver, in [`Connection`]'s documentation.
 //!
 //! The opening handshake lives in [`handshake`], apart from the connection, so
 //! a connection can also start on a stream that something else upgraded.
@@ -37,9 +36,14 @@
 #![deny(missing_docs)]
 
 extern crate alloc;
+/// The buffer types of the API ([`bytes::Bytes`] payloads, [`bytes::Buf`]
+/// output), re-exported so that callers use the same version.
+pub use bytes;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod blocking;
 pub mod close;
 mod config;
 mod connection;
@@ -48,6 +52,8 @@ pub mod deflate;
 mod error;
 pub mod frame;
 pub mod handshake;
+#[cfg(feature = "std")]
+pub mod layer;
 pub mod mask;
 mod message;
 mod output;
@@ -57,8 +63,8 @@ mod utf8;
 
 pub use close::{CloseCode, CloseFrame};
 pub use config::Config;
-pub use connection::{Chunk, Connection, Event, EventRef, Role};
-pub use error::Error;
+pub use connection::{Chunk, Connection, Event, EventRef, MessageRef, Role, State, Timestamp};
+pub use error::{Error, SendError};
 pub use message::{DataKind, Message, Utf8Bytes};
 pub use output::Output;
 #[cfg(feature = "std")]

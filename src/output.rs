@@ -64,6 +64,27 @@ impl Output {
         all.freeze()
     }
 
+    /// Writes everything waiting to `writer` with vectored writes, advancing
+    /// past what each write took, then flushes it. Stops at the first
+    /// error (a `WouldBlock` from a non-blocking writer among them): what was
+    /// written is gone from the output, the rest waits for the next call.
+    /// `Interrupted` writes are retried.
+    #[cfg(feature = "std")]
+    pub fn write_to<W: std::io::Write + ?Sized>(&mut self, writer: &mut W) -> std::io::Result<()> {
+        use std::io::{ErrorKind, IoSlice};
+        while self.has_remaining() {
+            let mut slices = [IoSlice::new(&[]); 16];
+            let count = self.chunks_vectored(&mut slices);
+            match writer.write_vectored(&slices[..count]) {
+                Ok(0) => return Err(ErrorKind::WriteZero.into()),
+                Ok(n) => self.advance(n),
+                Err(e) if e.kind() == ErrorKind::Interrupted => {}
+                Err(e) => return Err(e),
+            }
+        }
+        writer.flush()
+    }
+
     /// Drops the written part of `tail` from the buffer itself.
     fn discard_written(&mut self) {
         let written = core::mem::take(&mut self.tail_written);

@@ -7,10 +7,12 @@
 //! from memory a second time. The walk reads only the lengths and the mask
 //! key of each header; every check is left to the connection, which decodes
 //! the same headers from the same bytes when it turns them into events (and
-//! drops the buffer at the first bad one).
+//! drops the buffer at the first bad one). Both read the length fields with
+//! the same parser, [`Extent::read`].
 
 use bytes::BytesMut;
 
+use crate::frame::Extent;
 use crate::mask;
 
 /// Input is appended this much at a time: small enough to stay in L1 cache
@@ -90,43 +92,6 @@ impl Unmasker {
     pub(crate) fn consume(&mut self, n: usize) {
         debug_assert!(n <= self.ready, "only walked bytes are handed out");
         self.ready -= n.min(self.ready);
-    }
-}
-
-/// Where a frame's payload starts and ends, and its mask key.
-struct Extent {
-    header_len: usize,
-    payload_len: u64,
-    key: Option<[u8; 4]>,
-}
-
-impl Extent {
-    /// Reads the length fields and key of the header at the start of `buf`
-    /// (RFC 6455 section 5.2), or `None` if they have not all arrived.
-    fn read(buf: &[u8]) -> Option<Extent> {
-        let second = *buf.get(1)?;
-        let (length_len, short) = match second & 0x7F {
-            126 => (2, None),
-            127 => (8, None),
-            n => (0, Some(u64::from(n))),
-        };
-        let masked = second & 0x80 != 0;
-        let header_len = 2 + length_len + if masked { 4 } else { 0 };
-        let header = buf.get(..header_len)?;
-        let payload_len = short.unwrap_or_else(|| {
-            header[2..2 + length_len]
-                .iter()
-                .fold(0, |len, byte| (len << 8) | u64::from(*byte))
-        });
-        let key = masked.then(|| {
-            let at = 2 + length_len;
-            [header[at], header[at + 1], header[at + 2], header[at + 3]]
-        });
-        Some(Extent {
-            header_len,
-            payload_len,
-            key,
-        })
     }
 }
 

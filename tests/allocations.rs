@@ -103,7 +103,7 @@ fn feed(conn: &mut Connection, wire: &[u8], lend: bool) -> usize {
         conn.receive(piece);
         if lend {
             while let Some(event) = conn.next_event_ref().expect("valid frames") {
-                messages += usize::from(matches!(event, EventRef::Text(_) | EventRef::Binary(_)));
+                messages += usize::from(matches!(event, EventRef::Message(_)));
             }
         }
         while let Some(event) = conn.next_event().expect("valid frames") {
@@ -176,9 +176,9 @@ fn idle_server_connection_holds_under_1_kib() {
     let config = Config::default();
     let before = live_bytes();
     let conn = {
-        let mut handshake = ServerHandshake::new(&config);
+        let mut handshake = ServerHandshake::new(config.clone());
         let request = handshake.receive(request).unwrap().unwrap();
-        let (response, conn) = request.accept(Accept::default(), config.clone()).unwrap();
+        let (response, conn) = request.accept(Accept::default()).unwrap();
         drop(response);
         conn
     };

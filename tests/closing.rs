@@ -5,7 +5,7 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use rfc6455::frame::Opcode;
-use rfc6455::{CloseCode, CloseFrame, Config, Error, Event, Message, Role};
+use rfc6455::{CloseCode, CloseFrame, Config, Error, Event, Message, Role, State};
 
 fn close_payload(code: u16, reason: &[u8]) -> Vec<u8> {
     let mut payload = code.to_be_bytes().to_vec();
@@ -68,14 +68,18 @@ fn client_waits_for_the_server_to_close_the_transport() {
     assert_eq!(conn.role(), Role::Client);
     assert!(!conn.should_close_transport());
     assert_eq!(conn.receive_eof(), Ok(()));
+    // The server's end of file ends the wait: now the client closes too.
+    assert!(conn.should_close_transport());
 }
 
 #[test]
 fn after_sending_close_data_sends_fail_and_incoming_data_is_discarded() {
     let mut conn = server(Config::default());
     conn.close(None).unwrap();
-    assert_eq!(conn.send(Message::from("no")), Err(Error::AlreadyClosing));
-    assert_eq!(conn.close(None), Err(Error::AlreadyClosing));
+    let refused = conn.send(Message::from("no")).unwrap_err();
+    assert_eq!(refused.error(), Error::NotOpen(State::Closing));
+    assert_eq!(refused.into_message(), Message::from("no"));
+    assert_eq!(conn.close(None), Err(Error::NotOpen(State::Closing)));
     let mut bytes = client_frame(true, Opcode::Text, b"discarded");
     bytes.extend(client_frame(true, Opcode::Close, &close_payload(1000, b"")));
     let (events, error) = feed(&mut conn, &bytes);
@@ -156,6 +160,11 @@ fn close_refuses_unsendable_codes_and_long_reasons() {
     assert!(!conn.is_closing());
     conn.close(Some(CloseFrame::new(CloseCode::NORMAL, &long[..123])))
         .unwrap();
+    // Once closing, the state is what refuses, before the frame is looked at.
+    assert_eq!(
+        conn.close(Some(CloseFrame::new(CloseCode::ABNORMAL, ""))),
+        Err(Error::NotOpen(State::Closing))
+    );
 }
 
 #[test]

@@ -86,12 +86,13 @@ fn assert_refused(config: &DeflateConfig, response: &str) {
 }
 
 /// Runs a whole handshake in memory: returns the request text, the
-/// response text, the client's `Accepted`, the server's negotiated params
-/// (per `deflate_offer`) and both connections.
+/// response text, the params the client's `Accepted` reported, the server's
+/// negotiated params (per `deflate_offer`) and both connections.
 struct Handshake {
     request: String,
     response: String,
-    accepted: Accepted,
+    /// `Accepted::deflate`, read before it became the client's connection.
+    accepted_deflate: Option<DeflateParams>,
     server_params: Option<DeflateParams>,
     client_conn: Connection,
     server_conn: Connection,
@@ -99,24 +100,21 @@ struct Handshake {
 
 fn handshake(client: Config, server: Config, request: ClientRequest, accept: Accept) -> Handshake {
     let (request_bytes, mut client_hs) = request
-        .start_with_random(&mut Counter(0), &client)
+        .start_with_random(client, Box::new(Counter(0)))
         .expect("valid request");
     let server_request = receive_request(&server, &request_bytes);
     let server_params = server_request.deflate_offer(&server.deflate);
-    let (response_bytes, server_conn) = server_request
-        .accept(accept, server)
-        .expect("server accepts");
+    let (response_bytes, server_conn) = server_request.accept(accept).expect("server accepts");
     let accepted = match client_hs.receive(&response_bytes) {
         Ok(Some(Response::Accepted(accepted))) => accepted,
         other => panic!("unexpected {other:?}"),
     };
-    let client_conn = accepted
-        .clone()
-        .into_connection_with_random(client, Box::new(Counter(0)));
+    let accepted_deflate = accepted.deflate();
+    let client_conn = accepted.into_connection();
     Handshake {
         request: String::from_utf8(request_bytes).unwrap(),
         response: String::from_utf8(response_bytes).unwrap(),
-        accepted,
+        accepted_deflate,
         server_params,
         client_conn,
         server_conn,
@@ -124,7 +122,7 @@ fn handshake(client: Config, server: Config, request: ClientRequest, accept: Acc
 }
 
 fn receive_request(config: &Config, bytes: &[u8]) -> Request {
-    match ServerHandshake::new(config).receive(bytes) {
+    match ServerHandshake::new(config.clone()).receive(bytes) {
         Ok(Some(request)) => request,
         other => panic!("unexpected {other:?}"),
     }
@@ -188,7 +186,9 @@ fn client_reads(
     request: ClientRequest,
     response: &[u8],
 ) -> Result<Option<Response>, HandshakeError> {
-    let (_, mut handshake) = request.start_with_random(&mut Counter(0), config).unwrap();
+    let (_, mut handshake) = request
+        .start_with_random(config.clone(), Box::new(Counter(0)))
+        .unwrap();
     handshake.receive(response)
 }
 
@@ -880,7 +880,7 @@ fn client_offer_follows_raw_offers() {
     let config = config_with(deflate_config(|c| c.client_no_context_takeover = true));
     let (bytes, _) = ws_url()
         .extension("x-foo; a=\"1,2\"")
-        .start_with_random(&mut Counter(0), &config)
+        .start_with_random(config, Box::new(Counter(0)))
         .unwrap();
     let text = String::from_utf8(bytes).unwrap();
     assert_eq!(
@@ -896,7 +896,7 @@ fn client_offer_by_hand_is_not_repeated_or_checked() {
     let config = Config::default();
     let request = || ws_url().extension("PerMessage-Deflate; server_max_window_bits=10");
     let (bytes, _) = request()
-        .start_with_random(&mut Counter(0), &config)
+        .start_with_random(config.clone(), Box::new(Counter(0)))
         .unwrap();
     assert_eq!(
         extension_lines(&String::from_utf8(bytes).unwrap()),
@@ -910,15 +910,15 @@ fn client_offer_by_hand_is_not_repeated_or_checked() {
         ["permessage-deflate; x=1", "permessage-deflate"]
     );
     assert_eq!(accepted.deflate(), None);
-    let conn = accepted.into_connection_with_random(config, Box::new(Counter(0)));
-    assert!(!conn.is_deflate_enabled());
+    let conn = accepted.into_connection();
+    assert_eq!(conn.deflate(), None);
 }
 
 #[test]
 fn client_with_deflate_disabled_offers_nothing() {
     let config = config_with(deflate_config(|c| c.enabled = false));
     let (bytes, _) = ws_url()
-        .start_with_random(&mut Counter(0), &config)
+        .start_with_random(config.clone(), Box::new(Counter(0)))
         .unwrap();
     assert!(extension_lines(&String::from_utf8(bytes).unwrap()).is_empty());
     // And an answer with the extension is an unoffered extension.
@@ -939,8 +939,8 @@ fn client_accepts_a_valid_answer_and_exposes_its_params() {
         accepted.extensions().collect::<Vec<_>>(),
         ["permessage-deflate; server_max_window_bits=12"]
     );
-    let conn = accepted.into_connection_with_random(config, Box::new(Counter(0)));
-    assert!(conn.is_deflate_enabled());
+    let conn = accepted.into_connection();
+    assert_eq!(conn.deflate(), Some(params(false, false, 12, 15)));
 }
 
 #[test]
@@ -948,8 +948,8 @@ fn client_without_deflate_answer_runs_uncompressed() {
     let config = Config::default();
     let accepted = accepted(client_reads(&config, ws_url(), &response_101(&[])));
     assert_eq!(accepted.deflate(), None);
-    let conn = accepted.into_connection_with_random(config, Box::new(Counter(0)));
-    assert!(!conn.is_deflate_enabled());
+    let conn = accepted.into_connection();
+    assert_eq!(conn.deflate(), None);
 }
 
 #[test]
@@ -967,7 +967,7 @@ fn client_fails_the_handshake_on_invalid_answers() {
         "permessage-deflate; server_no_context_takeover; server_max_window_bits=10; x",
     ] {
         let (_, mut handshake) = ws_url()
-            .start_with_random(&mut Counter(0), &config)
+            .start_with_random(config.clone(), Box::new(Counter(0)))
             .unwrap();
         let response = response_101(&[answer]);
         assert_eq!(
@@ -1027,7 +1027,7 @@ fn request_offering(extension_lines: &[&str]) -> Vec<u8> {
 
 fn server_accepts(config: Config, request: &[u8], accept: Accept) -> (String, Connection) {
     let request = receive_request(&config, request);
-    let (response, conn) = request.accept(accept, config).unwrap();
+    let (response, conn) = request.accept(accept).unwrap();
     (String::from_utf8(response).unwrap(), conn)
 }
 
@@ -1045,7 +1045,7 @@ fn server_answers_a_browser_offer() {
         extension_lines(&response),
         ["permessage-deflate; client_max_window_bits=15"]
     );
-    assert!(conn.is_deflate_enabled());
+    assert!(conn.deflate().is_some());
 }
 
 #[test]
@@ -1073,7 +1073,7 @@ fn server_declining_every_offer_answers_without_extensions() {
     );
     let (response, conn) = server_accepts(config, &bytes, Accept::default());
     assert!(extension_lines(&response).is_empty());
-    assert!(!conn.is_deflate_enabled());
+    assert_eq!(conn.deflate(), None);
 }
 
 #[test]
@@ -1086,7 +1086,7 @@ fn server_with_deflate_disabled_answers_without_extensions() {
     );
     let (response, conn) = server_accepts(config, &bytes, Accept::default());
     assert!(extension_lines(&response).is_empty());
-    assert!(!conn.is_deflate_enabled());
+    assert_eq!(conn.deflate(), None);
 }
 
 #[test]
@@ -1098,7 +1098,7 @@ fn server_adds_deflate_after_hand_chosen_extensions() {
         Accept::default().extension("x-foo"),
     );
     assert_eq!(extension_lines(&response), ["x-foo, permessage-deflate"]);
-    assert!(conn.is_deflate_enabled());
+    assert!(conn.deflate().is_some());
 }
 
 #[test]
@@ -1113,7 +1113,7 @@ fn server_deflate_chosen_by_hand_is_sent_as_written_without_compression() {
         extension_lines(&response),
         ["permessage-deflate; server_no_context_takeover"]
     );
-    assert!(!conn.is_deflate_enabled());
+    assert_eq!(conn.deflate(), None);
 }
 
 #[test]
@@ -1126,7 +1126,7 @@ fn server_declines_an_offer_of_10k_params_and_still_accepts() {
     let bytes = request_offering(&[&offer, "permessage-deflate"]);
     let (response, conn) = server_accepts(config, &bytes, Accept::default());
     assert_eq!(extension_lines(&response), ["permessage-deflate"]);
-    assert!(conn.is_deflate_enabled());
+    assert!(conn.deflate().is_some());
 }
 
 #[test]
@@ -1138,7 +1138,7 @@ fn server_refuses_a_request_with_an_unclosed_quote_in_an_offer() {
     );
     let bytes = request_offering(&[&offer]);
     assert_eq!(
-        ServerHandshake::new(&config).receive(&bytes).unwrap_err(),
+        ServerHandshake::new(config).receive(&bytes).unwrap_err(),
         HandshakeError::InvalidExtension
     );
 }
@@ -1157,10 +1157,10 @@ fn default_handshake_negotiates_equal_params_and_compresses_both_ways() {
         extension_lines(&h.response),
         ["permessage-deflate; client_max_window_bits=15"]
     );
-    assert_eq!(h.accepted.deflate(), Some(DeflateParams::default()));
-    assert_eq!(h.accepted.deflate(), h.server_params);
-    assert!(h.client_conn.is_deflate_enabled());
-    assert!(h.server_conn.is_deflate_enabled());
+    assert_eq!(h.accepted_deflate, Some(DeflateParams::default()));
+    assert_eq!(h.accepted_deflate, h.server_params);
+    assert!(h.client_conn.deflate().is_some());
+    assert!(h.server_conn.deflate().is_some());
     for i in 0..3 {
         let text = compressible(&format!("client {i}"));
         assert!(exchange(&mut h.client_conn, &mut h.server_conn, &text));
@@ -1192,7 +1192,7 @@ fn handshakes_agree_on_params_for_every_config_pair() {
                 ws_url(),
                 Accept::default(),
             );
-            let negotiated = h.accepted.deflate();
+            let negotiated = h.accepted_deflate;
             assert!(negotiated.is_some(), "{client:?} / {server:?}");
             assert_eq!(negotiated, h.server_params, "{client:?} / {server:?}");
             let p = negotiated.unwrap();
@@ -1232,10 +1232,10 @@ fn deflate_disabled_on_the_server_means_no_extension() {
     let server = config_with(deflate_config(|c| c.enabled = false));
     let mut h = handshake(client, server, ws_url(), Accept::default());
     assert!(extension_lines(&h.response).is_empty());
-    assert_eq!(h.accepted.deflate(), None);
+    assert_eq!(h.accepted_deflate, None);
     assert_eq!(h.server_params, None);
-    assert!(!h.client_conn.is_deflate_enabled());
-    assert!(!h.server_conn.is_deflate_enabled());
+    assert_eq!(h.client_conn.deflate(), None);
+    assert_eq!(h.server_conn.deflate(), None);
     assert!(!exchange(
         &mut h.client_conn,
         &mut h.server_conn,
@@ -1254,10 +1254,10 @@ fn deflate_disabled_on_the_client_means_no_extension() {
     let mut h = handshake(client, Config::default(), ws_url(), Accept::default());
     assert!(extension_lines(&h.request).is_empty());
     assert!(extension_lines(&h.response).is_empty());
-    assert_eq!(h.accepted.deflate(), None);
+    assert_eq!(h.accepted_deflate, None);
     assert_eq!(h.server_params, None);
-    assert!(!h.client_conn.is_deflate_enabled());
-    assert!(!h.server_conn.is_deflate_enabled());
+    assert_eq!(h.client_conn.deflate(), None);
+    assert_eq!(h.server_conn.deflate(), None);
     assert!(!exchange(
         &mut h.server_conn,
         &mut h.client_conn,
@@ -1275,17 +1275,17 @@ fn server_requiring_a_client_window_limit_declines_a_hand_offer_without_it() {
         Accept::default(),
     );
     assert!(extension_lines(&h.response).is_empty());
-    assert_eq!(h.accepted.deflate(), None);
+    assert_eq!(h.accepted_deflate, None);
 }
 
 #[test]
 fn compressed_frame_pipelined_behind_the_response_is_inflated() {
     let config = Config::default();
     let (request_bytes, mut client_hs) = ws_url()
-        .start_with_random(&mut Counter(0), &config)
+        .start_with_random(config.clone(), Box::new(Counter(0)))
         .unwrap();
     let request = receive_request(&config, &request_bytes);
-    let (mut wire, mut server_conn) = request.accept(Accept::default(), config.clone()).unwrap();
+    let (mut wire, mut server_conn) = request.accept(Accept::default()).unwrap();
     let text = compressible("first");
     server_conn.send(Message::from(text.as_str())).unwrap();
     let frame = server_conn.take_output();
@@ -1297,7 +1297,7 @@ fn compressed_frame_pipelined_behind_the_response_is_inflated() {
         other => panic!("unexpected {other:?}"),
     };
     assert_eq!(accepted.leftover(), &frame[..]);
-    let mut client_conn = accepted.into_connection_with_random(config, Box::new(Counter(0)));
+    let mut client_conn = accepted.into_connection();
     match client_conn.next_event().unwrap() {
         Some(Event::Message(Message::Text(got))) => assert_eq!(got, text.as_str()),
         other => panic!("unexpected {other:?}"),

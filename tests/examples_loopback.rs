@@ -1,10 +1,11 @@
 //! Drives the `echo_server` and `echo_client` examples over real loopback
-//! sockets. `cargo test` builds the examples before running tests.
+//! sockets, building them first if need be (see [`example`]).
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, Command, Output, Stdio};
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
 
 /// A process killed when the test ends, however it ends.
@@ -17,22 +18,95 @@ impl Drop for Running {
     }
 }
 
+/// The examples these tests run.
+const EXAMPLES: [&str; 2] = ["echo_server", "echo_client"];
+
+/// The path of the example `name`, built as a program.
+///
+/// Plain `cargo test` builds examples as programs (`target/<profile>/
+/// examples/<name>`), but `cargo test --all-targets` builds them as test
+/// harnesses instead (`examples/<name>-<hash>`, a libtest binary, not the
+/// program), so neither that path nor a hashed file can be relied on: a
+/// plain file left by an earlier build may be stale, and a hashed one may be
+/// a harness. So the examples are built here, once per run, by the cargo
+/// that runs the tests, with this build's features and profile, and cargo's
+/// own report (`--message-format=json`) says where each program is. When
+/// cargo has just built them, this is a no-op.
 fn example(name: &str) -> PathBuf {
-    // target/<profile>/deps/<this test> -> target/<profile>/examples/<name>
+    static BUILT: OnceLock<Vec<(String, PathBuf)>> = OnceLock::new();
+    let built = BUILT.get_or_init(build_examples);
+    let (_, path) = built
+        .iter()
+        .find(|(example, _)| example == name)
+        .unwrap_or_else(|| panic!("cargo reported no program for example {name}"));
+    path.clone()
+}
+
+fn build_examples() -> Vec<(String, PathBuf)> {
+    // target/<profile dir>/deps/<this test>: the profile dir names the
+    // profile, except that `dev` builds into `debug`.
     let exe = std::env::current_exe().unwrap();
-    let path = exe
-        .parent()
-        .unwrap()
-        .parent()
-        .unwrap()
-        .join("examples")
-        .join(name);
+    let profile = match exe.parent().and_then(|deps| deps.parent()) {
+        Some(dir) if dir.ends_with("debug") => "dev".to_owned(),
+        Some(dir) => dir.file_name().unwrap().to_string_lossy().into_owned(),
+        None => "dev".to_owned(),
+    };
+    let mut features = Vec::new();
+    if cfg!(feature = "default") {
+        features.push("default");
+    }
+    if cfg!(feature = "std") {
+        features.push("std");
+    }
+    if cfg!(feature = "deflate") {
+        features.push("deflate");
+    }
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .args(["build", "--message-format=json", "--profile", &profile])
+        .arg("--manifest-path")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .args(["--no-default-features", "--features", &features.join(",")]);
+    for name in EXAMPLES {
+        command.args(["--example", name]);
+    }
+    let output = command.stderr(Stdio::piped()).output().unwrap();
     assert!(
-        path.exists(),
-        "{} is missing: run `cargo test`, which builds examples",
-        path.display()
+        output.status.success(),
+        "building the examples failed:\n{}",
+        String::from_utf8_lossy(&output.stderr)
     );
-    path
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    let built: Vec<_> = stdout
+        .lines()
+        .filter(|line| line.contains(r#""reason":"compiler-artifact""#))
+        .filter_map(|line| {
+            let name = json_string(line, "name")?;
+            let path = json_string(line, "executable")?;
+            EXAMPLES
+                .contains(&name.as_str())
+                .then(|| (name, PathBuf::from(path)))
+        })
+        .collect();
+    for (name, path) in &built {
+        assert!(path.exists(), "{name}: {} is missing", path.display());
+    }
+    built
+}
+
+/// The first string value of `key` in one line of cargo's JSON output (the
+/// target's name comes before anything else named `name`).
+fn json_string(line: &str, key: &str) -> Option<String> {
+    let start = line.find(&format!(r#""{key}":""#))? + key.len() + 4;
+    let mut value = String::new();
+    let mut chars = line[start..].chars();
+    loop {
+        match chars.next()? {
+            '"' => return Some(value),
+            '\\' => value.push(chars.next()?),
+            c => value.push(c),
+        }
+    }
 }
 
 /// Starts the echo server on an ephemeral port and returns it with its address.

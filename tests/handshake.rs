@@ -53,7 +53,7 @@ fn parse(bytes: &[u8]) -> Result<Request, HandshakeError> {
 }
 
 fn parse_with(bytes: &[u8], config: &Config) -> Result<Request, HandshakeError> {
-    match ServerHandshake::new(config).receive(bytes)? {
+    match ServerHandshake::new(config.clone()).receive(bytes)? {
         Some(request) => Ok(request),
         None => panic!("request incomplete"),
     }
@@ -62,7 +62,7 @@ fn parse_with(bytes: &[u8], config: &Config) -> Result<Request, HandshakeError> 
 /// Feeds `bytes` one byte at a time; the request must complete exactly at
 /// the last byte.
 fn parse_bytewise(bytes: &[u8]) -> Result<Request, HandshakeError> {
-    let mut server = ServerHandshake::new(&Config::default());
+    let mut server = ServerHandshake::new(Config::default());
     for (i, b) in bytes.iter().enumerate() {
         if let Some(request) = server.receive(std::slice::from_ref(b))? {
             assert_eq!(i + 1, bytes.len(), "request completed early");
@@ -114,7 +114,7 @@ fn expect_text(conn: &mut Connection, expected: &str) {
 /// Starts a client handshake for `request` with deterministic randomness.
 fn start(request: ClientRequest) -> (String, ClientHandshake) {
     let (bytes, handshake) = request
-        .start_with_random(&mut Counter(0), &client_config())
+        .start_with_random(client_config(), Box::new(Counter(0)))
         .expect("valid request");
     (String::from_utf8(bytes).unwrap(), handshake)
 }
@@ -246,9 +246,7 @@ fn accepts_chrome_request() {
         ["permessage-deflate; client_max_window_bits"]
     );
     assert_eq!(request.header("cookie"), Some(&b"session=abc123"[..]));
-    let (response, _conn) = request
-        .accept(Accept::default(), Config::default())
-        .unwrap();
+    let (response, _conn) = request.accept(Accept::default()).unwrap();
     let response = String::from_utf8(response).unwrap();
     assert!(response.contains("\r\nSec-WebSocket-Accept: HSmrc0sMlYUkAGmm5OPpG2HaGWk=\r\n"));
 }
@@ -299,14 +297,8 @@ fn byte_at_a_time_feeding_equals_whole_feeding() {
             whole.headers().collect::<Vec<_>>(),
             bytewise.headers().collect::<Vec<_>>()
         );
-        let a = whole
-            .accept(Accept::default(), Config::default())
-            .unwrap()
-            .0;
-        let b = bytewise
-            .accept(Accept::default(), Config::default())
-            .unwrap()
-            .0;
+        let a = whole.accept(Accept::default()).unwrap().0;
+        let b = bytewise.accept(Accept::default()).unwrap().0;
         assert_eq!(a, b);
     }
 }
@@ -315,7 +307,7 @@ fn byte_at_a_time_feeding_equals_whole_feeding() {
 fn every_two_chunk_split_parses_the_same_request() {
     let bytes = FIREFOX.as_bytes();
     for split in 0..=bytes.len() {
-        let mut server = ServerHandshake::new(&Config::default());
+        let mut server = ServerHandshake::new(Config::default());
         let first = server.receive(&bytes[..split]).unwrap();
         let request = match first {
             Some(r) => r,
@@ -340,17 +332,15 @@ fn pipelined_frame_after_request_reaches_the_connection() {
     // All at once.
     let request = parse(&bytes).unwrap();
     assert_eq!(request.leftover(), &masked_text_frame("early")[..]);
-    let (_, mut conn) = request
-        .accept(Accept::default(), Config::default())
-        .unwrap();
+    let (_, mut conn) = request.accept(Accept::default()).unwrap();
     expect_text(&mut conn, "early");
 
     // And with the request and the frame split arbitrarily.
-    let mut server = ServerHandshake::new(&Config::default());
+    let mut server = ServerHandshake::new(Config::default());
     let (a, b) = bytes.split_at(bytes.len() - 5);
     assert!(server.receive(&a[..10]).unwrap().is_none());
     assert!(server.receive(&a[10..]).unwrap().is_some_and(|r| {
-        let (_, mut conn) = r.accept(Accept::default(), Config::default()).unwrap();
+        let (_, mut conn) = r.accept(Accept::default()).unwrap();
         conn.receive(b);
         expect_text(&mut conn, "early");
         true
@@ -378,14 +368,14 @@ fn stateless_parse_reports_partial_then_consumed_length() {
 
 #[test]
 fn receive_after_completion_or_failure_is_an_error() {
-    let mut server = ServerHandshake::new(&Config::default());
+    let mut server = ServerHandshake::new(Config::default());
     assert!(server.receive(&request_with(&[])).unwrap().is_some());
     assert_eq!(
         server.receive(b"x").unwrap_err(),
         HandshakeError::AlreadyComplete
     );
 
-    let mut server = ServerHandshake::new(&Config::default());
+    let mut server = ServerHandshake::new(Config::default());
     assert_eq!(
         server.receive(b"POST / HTTP/1.1\r\n\r\n").unwrap_err(),
         HandshakeError::NotGet
@@ -595,7 +585,7 @@ fn rejects_duplicate_origin_with_400() {
 #[test]
 fn one_mib_header_fed_byte_at_a_time_is_rejected_at_the_limit() {
     let config = Config::default();
-    let mut server = ServerHandshake::new(&config);
+    let mut server = ServerHandshake::new(config.clone());
     let mut input = b"GET / HTTP/1.1\r\nX-Big: ".to_vec();
     input.resize(input.len() + (1 << 20), b'a');
     let mut fed = 0;
@@ -632,7 +622,7 @@ fn head_of_exactly_max_handshake_size_is_accepted() {
     assert!(parse_with(&bytes, &config).is_ok());
     config.max_handshake_size = bytes.len() - 1;
     assert_eq!(
-        ServerHandshake::new(&config).receive(&bytes).unwrap_err(),
+        ServerHandshake::new(config).receive(&bytes).unwrap_err(),
         HandshakeError::TooLarge
     );
 }
@@ -640,7 +630,7 @@ fn head_of_exactly_max_handshake_size_is_accepted() {
 #[test]
 fn too_many_headers_are_rejected_with_431_before_the_head_ends() {
     let config = Config::default();
-    let mut server = ServerHandshake::new(&config);
+    let mut server = ServerHandshake::new(config.clone());
     assert!(server.receive(b"GET / HTTP/1.1\r\n").unwrap().is_none());
     let mut result = Ok(None);
     let mut sent = 0;
@@ -664,7 +654,7 @@ fn exactly_max_headers_are_accepted() {
     assert!(parse_with(&request_with(&[]), &config).is_ok());
     config.max_headers = 4;
     assert_eq!(
-        ServerHandshake::new(&config)
+        ServerHandshake::new(config)
             .receive(&request_with(&[]))
             .unwrap_err(),
         HandshakeError::TooManyHeaders
@@ -791,7 +781,7 @@ fn accept_writes_101_with_protocol_and_extra_headers() {
     let accept = Accept::default()
         .protocol("xmpp")
         .header("Set-Cookie", "a=b");
-    let (response, _conn) = request.accept(accept, Config::default()).unwrap();
+    let (response, _conn) = request.accept(accept).unwrap();
     assert_eq!(
         String::from_utf8(response).unwrap(),
         "HTTP/1.1 101 Switching Protocols\r\n\
@@ -808,16 +798,12 @@ fn accept_writes_101_with_protocol_and_extra_headers() {
 fn accept_refuses_protocol_not_offered() {
     let request = parse(&request_with(&["Sec-WebSocket-Protocol: soap"])).unwrap();
     let error = request
-        .accept(Accept::default().protocol("xmpp"), Config::default())
+        .accept(Accept::default().protocol("xmpp"))
         .unwrap_err();
     assert_eq!(error, HandshakeError::ProtocolNotOffered);
     // Subprotocol names are compared exactly.
     let request = parse(&request_with(&["Sec-WebSocket-Protocol: soap"])).unwrap();
-    assert!(
-        request
-            .accept(Accept::default().protocol("SOAP"), Config::default())
-            .is_err()
-    );
+    assert!(request.accept(Accept::default().protocol("SOAP")).is_err());
 }
 
 #[test]
@@ -825,16 +811,13 @@ fn accept_writes_offered_extension_and_refuses_others() {
     let offer = "Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits";
     let request = parse(&request_with(&[offer])).unwrap();
     let accept = Accept::default().extension("permessage-deflate; server_no_context_takeover");
-    let (response, _) = request.accept(accept, Config::default()).unwrap();
+    let (response, _) = request.accept(accept).unwrap();
     assert!(String::from_utf8(response).unwrap().contains(
         "\r\nSec-WebSocket-Extensions: permessage-deflate; server_no_context_takeover\r\n"
     ));
     let request = parse(&request_with(&[offer])).unwrap();
     let error = request
-        .accept(
-            Accept::default().extension("x-webkit-deflate-frame"),
-            Config::default(),
-        )
+        .accept(Accept::default().extension("x-webkit-deflate-frame"))
         .unwrap_err();
     assert_eq!(error, HandshakeError::ExtensionNotOffered);
 }
@@ -853,7 +836,7 @@ fn accept_refuses_header_injection_and_reserved_headers() {
     ] {
         let request = parse(&request_with(&[])).unwrap();
         assert_eq!(
-            request.accept(accept, Config::default()).unwrap_err(),
+            request.accept(accept).unwrap_err(),
             HandshakeError::InvalidHeader
         );
     }
@@ -998,8 +981,8 @@ fn client_request_is_accepted_by_the_server() {
 #[test]
 fn client_start_draws_a_fresh_key_each_time() {
     let key = |text: &[u8]| parse(text).unwrap().key().to_string();
-    let (a, _) = ws_url().start(&Config::default()).unwrap();
-    let (b, _) = ws_url().start(&Config::default()).unwrap();
+    let (a, _) = ws_url().start(Config::default()).unwrap();
+    let (b, _) = ws_url().start(Config::default()).unwrap();
     assert_ne!(key(&a), key(&b));
 }
 
@@ -1043,7 +1026,7 @@ fn client_builders_refuse_injection_and_bad_values() {
     ];
     for (request, expected) in cases {
         let error = request
-            .start_with_random(&mut Counter(0), &Config::default())
+            .start_with_random(Config::default(), Box::new(Counter(0)))
             .unwrap_err();
         assert_eq!(error, expected);
     }
@@ -1213,7 +1196,7 @@ fn client_leftover_after_101_reaches_the_connection() {
         other => panic!("{other:?}"),
     };
     assert_eq!(accepted.leftover(), &text_frame("welcome")[..]);
-    let mut conn = accepted.into_connection_with_random(Config::default(), Box::new(Counter(0)));
+    let mut conn = accepted.into_connection();
     expect_text(&mut conn, "welcome");
 }
 
@@ -1264,19 +1247,21 @@ fn full_handshake_then_messages_both_ways() {
     let (request_bytes, mut client) = ClientRequest::new("ws://localhost:9001/echo")
         .unwrap()
         .protocol("echo")
-        .start(&config)
+        .start(config)
         .unwrap();
     let request = parse_bytewise(&request_bytes).unwrap();
     let protocol = request.first_protocol_in(&["echo"]).unwrap();
     let (response, mut server) = request
-        .accept(Accept::default().protocol(protocol), config.clone())
+        .accept(Accept::default().protocol(protocol))
         .unwrap();
     let accepted = match client.receive(&response).unwrap() {
         Some(Response::Accepted(a)) => a,
         other => panic!("{other:?}"),
     };
     assert_eq!(accepted.protocol(), Some("echo"));
-    let mut client = accepted.into_connection(config);
+    let mut client = accepted.into_connection();
+    assert_eq!(client.protocol(), Some("echo"));
+    assert_eq!(server.protocol(), Some("echo"));
     client.send(Message::from("ping?")).unwrap();
     server.receive(&client.take_output());
     expect_text(&mut server, "ping?");
@@ -1318,8 +1303,8 @@ fn arbitrary_bytes_fail_cleanly_and_the_same_in_any_chunking() {
                 _ => (r >> 8) as u8,
             };
         }
-        let whole = outcome(ServerHandshake::new(&Config::default()).receive(&bytes));
-        let mut server = ServerHandshake::new(&Config::default());
+        let whole = outcome(ServerHandshake::new(Config::default()).receive(&bytes));
+        let mut server = ServerHandshake::new(Config::default());
         let mut bytewise = outcome(Ok(None));
         for b in &bytes {
             bytewise = outcome(server.receive(std::slice::from_ref(b)));

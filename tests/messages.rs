@@ -5,7 +5,7 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use rfc6455::frame::Opcode;
-use rfc6455::{Chunk, Config, DataKind, Error, Event, EventRef, Message};
+use rfc6455::{Chunk, Config, DataKind, Error, Event, EventRef, Message, MessageRef, State};
 
 fn streaming() -> Config {
     let mut config = Config::default();
@@ -233,15 +233,14 @@ fn send_fragment_lets_the_caller_choose_fragments() {
     let mut conn = server(Config::default());
     conn.send_fragment(DataKind::Binary, Bytes::from_static(b"ab"), false)
         .unwrap();
-    assert_eq!(
-        conn.send(Message::from("x")),
-        Err(Error::FragmentedSendInProgress)
-    );
+    let refused = conn.send(Message::from("x")).unwrap_err();
+    assert_eq!(refused.error(), Error::FragmentedSendInProgress);
+    assert_eq!(refused.into_message(), Message::from("x"));
     assert_eq!(
         conn.send_fragment(DataKind::Text, Bytes::from_static(b"x"), true),
         Err(Error::FragmentedSendInProgress)
     );
-    conn.ping(Bytes::from_static(b"between")).unwrap();
+    conn.ping(b"between").unwrap();
     conn.send_fragment(DataKind::Binary, Bytes::from_static(b"cd"), true)
         .unwrap();
     conn.send(Message::from("next")).unwrap();
@@ -265,10 +264,9 @@ fn send_refuses_to_grow_output_past_its_limit() {
     config.max_output_buffer = 100;
     let mut conn = server(config);
     conn.send(Message::Binary(vec![0; 90].into())).unwrap();
-    assert_eq!(
-        conn.send(Message::Binary(vec![0; 20].into())),
-        Err(Error::OutputBufferFull)
-    );
+    let refused = conn.send(Message::Binary(vec![0; 20].into())).unwrap_err();
+    assert_eq!(refused.error(), Error::OutputBufferFull);
+    assert_eq!(refused.into_message(), Message::Binary(vec![0; 20].into()));
     assert_eq!(Error::OutputBufferFull.close_code(), None);
     conn.take_output();
     conn.send(Message::Binary(vec![0; 20].into())).unwrap();
@@ -277,9 +275,9 @@ fn send_refuses_to_grow_output_past_its_limit() {
 #[test]
 fn control_payloads_over_125_bytes_are_refused_when_sending() {
     let mut conn = server(Config::default());
-    let long = Bytes::from(vec![0; 126]);
-    assert_eq!(conn.ping(long.clone()), Err(Error::ControlPayloadTooLong));
-    assert_eq!(conn.pong(long), Err(Error::ControlPayloadTooLong));
+    let long = [0; 126];
+    assert_eq!(conn.ping(&long), Err(Error::ControlPayloadTooLong));
+    assert_eq!(conn.pong(&long), Err(Error::ControlPayloadTooLong));
     assert!(conn.take_output().is_empty());
 }
 
@@ -328,7 +326,7 @@ fn borrowed_sends_keep_the_rules_of_send() {
     conn.send_fragment(DataKind::Text, Bytes::from_static(b"b"), true)
         .unwrap();
     conn.close(None).unwrap();
-    assert_eq!(conn.send_text("late"), Err(Error::AlreadyClosing));
+    assert_eq!(conn.send_text("late"), Err(Error::NotOpen(State::Closing)));
 }
 
 #[test]
@@ -348,12 +346,15 @@ fn a_lent_message_stays_until_the_next_call() {
     let wire = client_frame(true, Opcode::Binary, b"lent");
     conn.receive(&wire);
     match conn.next_event_ref() {
-        Ok(Some(EventRef::Binary(bytes))) => assert_eq!(bytes, b"lent"),
+        Ok(Some(EventRef::Message(MessageRef::Binary(bytes)))) => assert_eq!(bytes, b"lent"),
         other => panic!("expected a binary message, got {other:?}"),
     }
     assert_eq!(conn.buffered_len(), 0);
     // Receiving drops it first; the next message comes out whole.
     conn.receive(&client_frame(true, Opcode::Text, b"next"));
-    assert_eq!(conn.next_event_ref(), Ok(Some(EventRef::Text("next"))));
+    assert_eq!(
+        conn.next_event_ref(),
+        Ok(Some(EventRef::Message(MessageRef::Text("next"))))
+    );
     assert_eq!(conn.next_event_ref(), Ok(None));
 }

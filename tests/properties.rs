@@ -28,8 +28,8 @@ impl Op {
                     conn.send_fragment(kind, piece, i == last).unwrap();
                 }
             }
-            Op::Ping(payload) => conn.ping(payload).unwrap(),
-            Op::Pong(payload) => conn.pong(payload).unwrap(),
+            Op::Ping(payload) => conn.ping(&payload).unwrap(),
+            Op::Pong(payload) => conn.pong(&payload).unwrap(),
         }
     }
 

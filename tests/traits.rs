@@ -2,8 +2,8 @@
 //! `Send`, errors are thread-safe and `'static`, and no global state exists to
 //! share (each connection owns all of its buffers).
 
-use rfc6455::handshake::{ClientHandshake, Request, ServerHandshake};
-use rfc6455::{CloseFrame, Config, Connection, Error, Event, Message};
+use rfc6455::handshake::{Accepted, ClientHandshake, Request, Response, ServerHandshake};
+use rfc6455::{CloseFrame, Config, Connection, Error, Event, Message, SendError};
 
 fn assert_send<T: Send>() {}
 fn assert_send_sync<T: Send + Sync + 'static>() {}
@@ -14,11 +14,15 @@ fn connection_and_handshakes_can_move_between_threads() {
     assert_send::<ServerHandshake>();
     assert_send::<ClientHandshake>();
     assert_send::<Request>();
+    // They own the connection's random source until `into_connection`.
+    assert_send::<Response>();
+    assert_send::<Accepted>();
 }
 
 #[test]
 fn values_are_send_and_sync() {
     assert_send_sync::<Error>();
+    assert_send_sync::<SendError>();
     assert_send_sync::<Event>();
     assert_send_sync::<Message>();
     assert_send_sync::<CloseFrame>();

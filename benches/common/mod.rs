@@ -486,8 +486,7 @@ impl OursDecoder {
             if self.lend {
                 while let Some(event) = conn.next_event_ref().expect("valid input") {
                     let len = match event {
-                        rfc6455::EventRef::Text(text) => text.len(),
-                        rfc6455::EventRef::Binary(bytes) => bytes.len(),
+                        rfc6455::EventRef::Message(message) => message.as_bytes().len(),
                         _ => continue,
                     };
                     counts.messages += 1;
@@ -666,7 +665,7 @@ pub fn encode_ours(out: &Outgoing, client: bool) -> usize {
     let mut sink = MemStream::default();
     for (i, message) in out.ours.iter().enumerate() {
         match out.kind {
-            _ if message.len() >= SEND_OWNED_FROM => conn.send(message.clone()),
+            _ if message.len() >= SEND_OWNED_FROM => conn.send(message.clone()).map_err(Into::into),
             Kind::Text => conn.send_text(&out.text[i]),
             Kind::Binary => conn.send_binary(&out.raw[i]),
         }
@@ -792,14 +791,12 @@ impl Write for StubServer {
 /// Server handshake: read the browser's request, accept it, make the connection.
 pub fn handshake_server_ours(config: &rfc6455::Config) -> (Vec<u8>, rfc6455::Connection) {
     use rfc6455::handshake::{Accept, ServerHandshake};
-    let mut handshake = ServerHandshake::new(config);
+    let mut handshake = ServerHandshake::new(config.clone());
     let request = handshake
         .receive(BROWSER_REQUEST)
         .expect("valid")
         .expect("complete");
-    request
-        .accept(Accept::default(), config.clone())
-        .expect("accepted")
+    request.accept(Accept::default()).expect("accepted")
 }
 
 pub fn handshake_server_tungstenite() -> tungstenite::WebSocket<MemStream> {
@@ -815,10 +812,10 @@ pub fn handshake_client_ours(config: &rfc6455::Config) -> rfc6455::Connection {
     let request = ClientRequest::new("ws://localhost:9001/echo")
         .expect("URL")
         .header("Origin", "http://localhost:9001");
-    let (bytes, mut handshake) = request.start(config).expect("request");
+    let (bytes, mut handshake) = request.start(config.clone()).expect("request");
     let response = stub_response(&bytes);
     match handshake.receive(&response).expect("valid response") {
-        Some(Response::Accepted(accepted)) => accepted.into_connection(config.clone()),
+        Some(Response::Accepted(accepted)) => accepted.into_connection(),
         _ => panic!("not accepted"),
     }
 }

@@ -4,31 +4,20 @@
 #![allow(dead_code)] // each example uses part of it
 
 use std::error::Error;
-use std::io::{self, IoSlice, Read, Write};
+use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpListener, TcpStream};
 use std::thread;
 use std::time::Duration;
 
-use bytes::Buf;
 use rfc6455::handshake::{ClientRequest, Response};
 use rfc6455::{Config, Connection, Event};
 
 /// How long a client waits for the server to close TCP after the close handshake.
 const CLOSE_WAIT: Duration = Duration::from_secs(10);
 
-/// Writes everything the connection has queued, with vectored writes.
+/// Writes everything the connection has queued (vectored writes, then a flush).
 pub fn flush(stream: &mut TcpStream, conn: &mut Connection) -> io::Result<()> {
-    let output = conn.output();
-    while output.has_remaining() {
-        let mut slices = [IoSlice::new(&[]); 16];
-        let count = output.chunks_vectored(&mut slices);
-        let written = stream.write_vectored(&slices[..count])?;
-        if written == 0 {
-            return Err(io::ErrorKind::WriteZero.into());
-        }
-        output.advance(written);
-    }
-    Ok(())
+    conn.output().write_to(stream)
 }
 
 /// Drives `conn` over `stream` until the connection is over, passing each
@@ -89,7 +78,7 @@ fn finish(conn: &Connection) -> Result<(), Box<dyn Error>> {
 /// Echoes every data message back; everything else is handled by the crate.
 pub fn echo(conn: &mut Connection, event: Event) -> Result<(), rfc6455::Error> {
     match event {
-        Event::Message(message) => conn.send(message),
+        Event::Message(message) => Ok(conn.send(message)?),
         _ => Ok(()),
     }
 }
@@ -104,7 +93,7 @@ pub fn connect(
     }
     let mut stream = TcpStream::connect((request.host(), request.port()))?;
     stream.set_nodelay(true)?;
-    let (request_bytes, mut handshake) = request.start(&config)?;
+    let (request_bytes, mut handshake) = request.start(config)?;
     stream.write_all(&request_bytes)?;
     let mut buf = vec![0; 16 * 1024];
     loop {
@@ -116,7 +105,7 @@ pub fn connect(
             None => continue,
             Some(Response::Accepted(accepted)) => {
                 let protocol = accepted.protocol().map(str::to_owned);
-                return Ok((stream, accepted.into_connection(config), protocol));
+                return Ok((stream, accepted.into_connection(), protocol));
             }
             Some(Response::Rejected(rejection)) => {
                 return Err(format!(

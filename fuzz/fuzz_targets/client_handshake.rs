@@ -136,7 +136,7 @@ fn start(mode: &Mode, config: &Config) -> (Vec<u8>, ClientHandshake) {
         request = request.extension(EXTENSION);
     }
     request
-        .start_with_random(&mut FuzzRandom::new(KEY_SEED), config)
+        .start_with_random(config.clone(), Box::new(FuzzRandom::new(KEY_SEED)))
         .unwrap()
 }
 
@@ -144,7 +144,7 @@ fn start(mode: &Mode, config: &Config) -> (Vec<u8>, ClientHandshake) {
 fn genuine_response(mode: &Mode, request: &[u8]) -> (Vec<u8>, Option<&'static str>) {
     let mut config = Config::default();
     config.deflate.enabled = false; // permessage-deflate is accepted by hand below
-    let request = ServerHandshake::new(&config)
+    let request = ServerHandshake::new(config)
         .receive(request)
         .unwrap()
         .unwrap();
@@ -158,7 +158,7 @@ fn genuine_response(mode: &Mode, request: &[u8]) -> (Vec<u8>, Option<&'static st
     if mode.offer_extension && mode.select_extension {
         accept = accept.extension("permessage-deflate");
     }
-    (request.accept(accept, config).unwrap().0, protocol)
+    (request.accept(accept).unwrap().0, protocol)
 }
 
 fn read(config: &Config, mode: &Mode, response: &[u8], sizes: &[usize]) -> HandshakeRun<Response> {
@@ -245,9 +245,12 @@ fuzz_target!(|data: &[u8]| {
             if let Some(protocol) = genuine {
                 assert_eq!(accepted.protocol(), protocol);
             }
-            let mut conn =
-                accepted.into_connection_with_random(config.clone(), Box::new(FuzzRandom::new(2)));
+            let protocol = accepted.protocol().map(str::to_owned);
+            let extensions: Vec<String> = accepted.extensions().map(str::to_owned).collect();
+            let mut conn = accepted.into_connection();
             assert_eq!(conn.role(), Role::Client);
+            assert_eq!(conn.protocol(), protocol.as_deref());
+            assert!(conn.extensions().eq(extensions.iter().map(String::as_str)));
             let _ = drain(&mut conn);
         }
         Some(Ok(Response::Rejected(rejection))) => {

@@ -111,12 +111,12 @@ impl Sender {
                 self.send_fragments(DataKind::Binary, data, cuts, ping.as_deref())
             }
             Op::Ping(payload) => {
-                self.conn.ping(control(payload)).unwrap();
+                self.conn.ping(&control(payload)).unwrap();
                 self.control_frame(Opcode::Ping, control(payload));
                 vec![Delivered::Ping(control(payload))]
             }
             Op::Pong(payload) => {
-                self.conn.pong(control(payload)).unwrap();
+                self.conn.pong(&control(payload)).unwrap();
                 self.control_frame(Opcode::Pong, control(payload));
                 vec![Delivered::Pong(control(payload))]
             }
@@ -142,7 +142,7 @@ impl Sender {
         match message {
             Message::Text(text) if borrowed => self.conn.send_text(text.as_str()),
             Message::Binary(data) if borrowed => self.conn.send_binary(&data),
-            message => self.conn.send(message),
+            message => self.conn.send(message).map_err(rfc6455::Error::from),
         }
         .unwrap();
         let frames = self.frames();
@@ -187,7 +187,7 @@ impl Sender {
             if i == last
                 && let Some(ping) = &ping
             {
-                self.conn.ping(ping.clone()).unwrap();
+                self.conn.ping(ping).unwrap();
                 expected.push(Delivered::Ping(ping.clone()));
             }
             self.conn

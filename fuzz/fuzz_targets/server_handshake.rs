@@ -61,7 +61,7 @@ fn summarize(run: &HandshakeRun<Request>) -> Option<Result<Summary, HandshakeErr
 }
 
 fn read(config: &Config, bytes: &[u8], sizes: &[usize]) -> HandshakeRun<Request> {
-    let mut reader = ServerHandshake::new(config);
+    let mut reader = ServerHandshake::new(config.clone());
     feed_handshake(bytes, sizes, config.max_handshake_size, |piece| {
         reader.receive(piece)
     })
@@ -111,9 +111,10 @@ fn check_request(request: &Request, config: &Config, input: &[u8]) {
     }
 }
 
-/// Accepts `request` (which must succeed) and checks the response.
+/// Accepts `request` (which must succeed) and checks the response, and that
+/// the connection has the `config` the reader was made with.
 fn accept_ok(request: &Request, accept: Accept, config: &Config) -> Vec<u8> {
-    let (response, mut conn) = match request.clone().accept(accept, config.clone()) {
+    let (response, mut conn) = match request.clone().accept(accept) {
         Ok(accepted) => accepted,
         Err(e) => panic!("accepting {request:?} failed: {e:?}"),
     };
@@ -124,6 +125,7 @@ fn accept_ok(request: &Request, accept: Accept, config: &Config) -> Vec<u8> {
     );
     assert!(response.ends_with(b"\r\n\r\n"));
     assert_eq!(conn.role(), Role::Server);
+    assert_eq!(conn.config(), config);
     // The connection starts with the bytes pipelined after the request.
     let _ = drain(&mut conn);
     response

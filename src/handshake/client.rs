@@ -207,14 +207,21 @@ impl ClientRequest {
     /// state that reads the response.
     ///
     /// Fails if a builder method was given a refused value.
+    ///
+    /// The connection the handshake makes gets `config` and masks with keys
+    /// from the operating system.
     #[cfg(feature = "std")]
-    pub fn start(self, config: &Config) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
-        self.start_with_random(&mut crate::random::OsRandomOnce, config)
+    pub fn start(self, config: Config) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+        // The key is one 16-byte read; the connection's keys come in blocks.
+        let mut nonce = [0u8; 16];
+        crate::random::OsRandomOnce.fill_bytes(&mut nonce);
+        self.write_request(nonce, config, Box::new(crate::random::OsRandom::new()))
     }
 
     /// Writes the request, with a `Sec-WebSocket-Key` of 16 bytes from
     /// `random`. Returns the bytes to send and the state that reads the
-    /// response, under the limits in `config`.
+    /// response, under the limits in `config`. The connection the handshake
+    /// makes gets `config` and masks with keys from `random`.
     ///
     /// With the `deflate` feature and `config.deflate.enabled`, the request
     /// also offers permessage-deflate as `deflate::client_offer` writes it,
@@ -223,9 +230,21 @@ impl ClientRequest {
     ///
     /// Fails if a builder method was given a refused value.
     pub fn start_with_random(
+        self,
+        config: Config,
+        mut random: Box<dyn RandomSource>,
+    ) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+        let mut nonce = [0u8; 16];
+        random.fill_bytes(&mut nonce);
+        self.write_request(nonce, config, random)
+    }
+
+    /// Writes the request with `nonce` as its key.
+    fn write_request(
         mut self,
-        random: &mut dyn RandomSource,
-        config: &Config,
+        nonce: [u8; 16],
+        config: Config,
+        random: Box<dyn RandomSource>,
     ) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
         if let Some(e) = self.error {
             return Err(e);
@@ -255,8 +274,6 @@ impl ClientRequest {
             }
         };
 
-        let mut nonce = [0u8; 16];
-        random.fill_bytes(&mut nonce);
         let key = base64::engine::general_purpose::STANDARD.encode(nonce);
 
         let mut out = Vec::with_capacity(256);
@@ -282,6 +299,7 @@ impl ClientRequest {
             extension_names,
             #[cfg(feature = "deflate")]
             deflate,
+            connection: Some(PendingConnection { config, random }),
         };
         Ok((out, handshake))
     }
@@ -348,6 +366,8 @@ fn parse_authority(authority: &str) -> Result<(&str, bool, Option<u16>), Handsha
 /// ([`Config::max_handshake_size`], [`Config::max_headers`]).
 #[derive(Debug)]
 pub struct ClientHandshake {
+    /// What the connection is made with; handed to [`Accepted`].
+    connection: Option<PendingConnection>,
     reader: HeadReader,
     expected_accept: String,
     protocols: Vec<String>,
@@ -357,6 +377,21 @@ pub struct ClientHandshake {
     /// offer (not if the caller offered it by hand).
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::DeflateConfig>,
+}
+
+/// The configuration and random source of the connection to be, from
+/// [`ClientRequest::start`] to [`Accepted::into_connection`].
+struct PendingConnection {
+    config: Config,
+    random: Box<dyn RandomSource>,
+}
+
+impl fmt::Debug for PendingConnection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PendingConnection")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClientHandshake {
@@ -383,7 +418,7 @@ impl ClientHandshake {
         }
     }
 
-    fn read_response(&self, raw: RawHead) -> Result<Response, HandshakeError> {
+    fn read_response(&mut self, raw: RawHead) -> Result<Response, HandshakeError> {
         let RawHead {
             head: bytes,
             leftover,
@@ -414,7 +449,7 @@ impl ClientHandshake {
         self.validate(head, leftover).map(Response::Accepted)
     }
 
-    fn validate(&self, head: Head, leftover: Vec<u8>) -> Result<Accepted, HandshakeError> {
+    fn validate(&mut self, head: Head, leftover: Vec<u8>) -> Result<Accepted, HandshakeError> {
         if !head.has_token("Upgrade", "websocket") {
             return Err(HandshakeError::MissingUpgrade);
         }
@@ -464,6 +499,10 @@ impl ClientHandshake {
             })?;
         }
 
+        let connection = self
+            .connection
+            .take()
+            .ok_or(HandshakeError::AlreadyComplete)?;
         Ok(Accepted {
             head,
             protocol,
@@ -471,6 +510,7 @@ impl ClientHandshake {
             leftover,
             #[cfg(feature = "deflate")]
             deflate,
+            connection,
         })
     }
 
@@ -498,7 +538,7 @@ impl ClientHandshake {
 }
 
 /// The server's answer to a client's handshake.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 #[must_use]
 pub enum Response {
     /// A valid `101 Switching Protocols`: the connection is open.
@@ -508,7 +548,6 @@ pub enum Response {
 }
 
 /// A valid `101 Switching Protocols` response.
-#[derive(Clone)]
 #[must_use = "turn it into a connection with `into_connection`"]
 pub struct Accepted {
     head: Head,
@@ -517,6 +556,7 @@ pub struct Accepted {
     leftover: Vec<u8>,
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::DeflateParams>,
+    connection: PendingConnection,
 }
 
 impl Accepted {
@@ -566,26 +606,19 @@ impl Accepted {
         &self.leftover
     }
 
-    /// The client's [`Connection`], masking with keys from the operating
-    /// system, having already received the bytes that followed the response.
-    /// With permessage-deflate negotiated (`Accepted::deflate`), the
-    /// connection compresses.
-    #[cfg(feature = "std")]
+    /// The client's [`Connection`], with the configuration and random
+    /// source given to [`ClientRequest::start`] (or `start_with_random`),
+    /// having already received the bytes that followed the response. It
+    /// knows the subprotocol and extensions agreed on; with
+    /// permessage-deflate negotiated (`Accepted::deflate`), it compresses.
     #[must_use]
-    pub fn into_connection(self, config: Config) -> Connection {
-        self.into_connection_with_random(config, Box::new(crate::random::OsRandom::new()))
-    }
-
-    /// The client's [`Connection`], masking with keys from `random`, having
-    /// already received the bytes that followed the response.
-    #[must_use]
-    pub fn into_connection_with_random(
-        self,
-        config: Config,
-        random: Box<dyn RandomSource>,
-    ) -> Connection {
-        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
-        let mut conn = Connection::client_with_random(config, random);
+    pub fn into_connection(self) -> Connection {
+        let PendingConnection { config, random } = self.connection;
+        let mut conn = Connection::client_with_random(config, random)
+            .with_extensions(self.extensions.iter().map(|r| self.head.str(r)));
+        if let Some(range) = &self.protocol {
+            conn = conn.with_protocol(self.head.str(range));
+        }
         #[cfg(feature = "deflate")]
         if let Some(params) = self.deflate {
             conn = conn.with_deflate(params);

@@ -26,20 +26,20 @@
 //!
 //! ```
 //! use rfc6455::handshake::{Accept, ClientRequest, Response, ServerHandshake};
-//! use rfc6455::{Config, Event, Message, RandomSource};
+//! use rfc6455::{Config, Event, Message};
 //!
 //! # fn main() -> Result<(), rfc6455::Error> {
 //! let config = Config::default();
 //!
-//! // Client: build the request. (Real clients use `start`, which draws the
-//! // key from the OS; this example is deterministic.)
+//! // Client: build the request; `start` draws the key from the OS (and the
+//! // connection's masking keys later; `start_with_random` takes a source).
 //! let request = ClientRequest::new("ws://example.com/chat?room=1")?
 //!     .protocol("chat.v2")
 //!     .header("Origin", "https://example.com");
-//! let (request_bytes, mut client) = request.start_with_random(&mut Counter(0), &config)?;
+//! let (request_bytes, mut client) = request.start(config.clone())?;
 //!
 //! // Server: read the request, in any chunking.
-//! let mut server = ServerHandshake::new(&config);
+//! let mut server = ServerHandshake::new(config);
 //! let mut request = None;
 //! for chunk in request_bytes.chunks(7) {
 //!     if let Some(r) = server.receive(chunk)? {
@@ -56,7 +56,7 @@
 //! if let Some(p) = protocol {
 //!     accept = accept.protocol(p);
 //! }
-//! let (response_bytes, mut server_conn) = request.accept(accept, config.clone())?;
+//! let (response_bytes, mut server_conn) = request.accept(accept)?;
 //!
 //! // Client: read the response.
 //! let accepted = match client.receive(&response_bytes)? {
@@ -64,7 +64,8 @@
 //!     other => panic!("unexpected {other:?}"),
 //! };
 //! assert_eq!(accepted.protocol(), Some("chat.v2"));
-//! let mut client_conn = accepted.into_connection_with_random(config, Box::new(Counter(0)));
+//! let mut client_conn = accepted.into_connection();
+//! assert_eq!(client_conn.protocol(), Some("chat.v2"));
 //!
 //! // Messages flow.
 //! client_conn.send(Message::from("hello"))?;
@@ -78,14 +79,6 @@
 //! assert!(matches!(client_conn.next_event()?, Some(Event::Message(_))));
 //! # Ok(())
 //! # }
-//!
-//! // Deterministic bytes, for the example only.
-//! struct Counter(u8);
-//! impl RandomSource for Counter {
-//!     fn fill_bytes(&mut self, dest: &mut [u8]) {
-//!         for b in dest { self.0 = self.0.wrapping_add(1); *b = self.0; }
-//!     }
-//! }
 //! ```
 //!
 //! [`Config::max_handshake_size`]: crate::Config::max_handshake_size
@@ -231,6 +224,20 @@ impl HandshakeError {
         })
     }
 
+    /// Whether the head was a whole HTTP request that is simply not a
+    /// WebSocket upgrade: another method than GET, no `Upgrade: websocket`,
+    /// or HTTP/1.0. A server that shares its port with plain HTTP routes can
+    /// serve such a request itself (the bytes it read are the request);
+    /// any other error is a broken upgrade, answered with
+    /// [`response`](Self::response).
+    #[must_use]
+    pub fn is_plain_http(&self) -> bool {
+        matches!(
+            self,
+            HandshakeError::NotGet | HandshakeError::MissingUpgrade | HandshakeError::HttpVersion
+        )
+    }
+
     /// The complete HTTP response a server sends for this error (status
     /// line, headers, a short plain-text body), or `None` if the error has no
     /// [`http_status`](Self::http_status).
@@ -331,5 +338,13 @@ mod tests {
         );
         assert_eq!(HandshakeError::InvalidAcceptKey.response(), None);
         assert_eq!(HandshakeError::TooLarge.http_status(), Some(431));
+    }
+
+    #[test]
+    fn only_requests_that_are_not_upgrades_count_as_plain_http() {
+        assert!(HandshakeError::MissingUpgrade.is_plain_http());
+        assert!(HandshakeError::NotGet.is_plain_http());
+        assert!(!HandshakeError::MissingKey.is_plain_http());
+        assert!(!HandshakeError::TooLarge.is_plain_http());
     }
 }

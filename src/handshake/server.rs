@@ -4,14 +4,13 @@
 //! use rfc6455::handshake::{Accept, ServerHandshake};
 //! use rfc6455::Config;
 //!
-//! let config = Config::default();
-//! let mut handshake = ServerHandshake::new(&config);
+//! let mut handshake = ServerHandshake::new(Config::default());
 //! let request = b"GET /chat HTTP/1.1\r\nHost: example.com\r\nUpgrade: websocket\r\n\
 //!     Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
 //!     Sec-WebSocket-Version: 13\r\n\r\n";
 //! match handshake.receive(request) {
 //!     Ok(Some(request)) => {
-//!         let (response, _conn) = request.accept(Accept::default(), config).unwrap();
+//!         let (response, _conn) = request.accept(Accept::default()).unwrap();
 //!         assert!(response.starts_with(b"HTTP/1.1 101 Switching Protocols\r\n"));
 //!     }
 //!     Ok(None) => { /* read more bytes */ }
@@ -48,14 +47,18 @@ use crate::connection::Connection;
 #[derive(Debug)]
 pub struct ServerHandshake {
     reader: HeadReader,
+    /// The limits, and the connection's configuration once accepted.
+    config: Config,
 }
 
 impl ServerHandshake {
-    /// A reader with the limits in `config`.
+    /// A reader with the limits in `config`, which the accepted request
+    /// then gives its connection.
     #[must_use]
-    pub fn new(config: &Config) -> Self {
+    pub fn new(config: Config) -> Self {
         ServerHandshake {
             reader: HeadReader::new(config.max_handshake_size, config.max_headers),
+            config,
         }
     }
 
@@ -71,9 +74,13 @@ impl ServerHandshake {
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Request>, HandshakeError> {
         match self.reader.receive(bytes)? {
             None => Ok(None),
-            Some(raw) => Request::from_raw(raw)
-                .map(Some)
-                .map_err(|e| self.reader.fail(e)),
+            Some(raw) => match Request::from_raw(raw) {
+                Ok(mut request) => {
+                    request.config = self.config.clone();
+                    Ok(Some(request))
+                }
+                Err(e) => Err(self.reader.fail(e)),
+            },
         }
     }
 }
@@ -109,6 +116,8 @@ pub struct Request {
     protocols: Vec<Range<usize>>,
     extensions: Vec<Range<usize>>,
     leftover: Vec<u8>,
+    /// The configuration the connection gets.
+    config: Config,
 }
 
 impl Request {
@@ -117,9 +126,10 @@ impl Request {
     /// This rescans `buf` from its start on every call: calling it again
     /// each time more bytes arrive costs time quadratic in the request size.
     /// Prefer [`ServerHandshake`], which never rescans. The limits in
-    /// `config` apply as there.
+    /// `config` apply as there, and an accepted request gives the
+    /// connection `config`.
     pub fn parse(buf: &[u8], config: &Config) -> Result<Parsed, HandshakeError> {
-        match ServerHandshake::new(config).receive(buf)? {
+        match ServerHandshake::new(config.clone()).receive(buf)? {
             None => Ok(Parsed::Partial),
             Some(mut request) => {
                 let consumed = buf.len() - request.leftover.len();
@@ -208,15 +218,14 @@ impl Request {
     ///
     /// ```
     /// # use rfc6455::handshake::{Accept, ServerHandshake};
-    /// # let config = rfc6455::Config::default();
-    /// # let request = ServerHandshake::new(&config).receive(b"GET / HTTP/1.1\r\nHost: a\r\n\
+    /// # let request = ServerHandshake::new(rfc6455::Config::default()).receive(b"GET / HTTP/1.1\r\nHost: a\r\n\
     /// #   Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n\
     /// #   Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
     /// #   Sec-WebSocket-Protocol: chat, superchat\r\n\r\n").unwrap().unwrap();
     /// let chosen = request.first_protocol_in(&["superchat", "chat"]);
     /// assert_eq!(chosen, Some("superchat"));
     /// let accept = Accept::default().protocol(chosen.unwrap());
-    /// let (response, _conn) = request.accept(accept, config).unwrap();
+    /// let (response, _conn) = request.accept(accept).unwrap();
     /// ```
     #[must_use]
     pub fn first_protocol_in<'s>(&self, supported: &[&'s str]) -> Option<&'s str> {
@@ -260,7 +269,9 @@ impl Request {
 
     /// Accepts the request: returns the `101 Switching Protocols` response to
     /// write, and the server's [`Connection`], which has already received
-    /// any bytes that followed the request.
+    /// any bytes that followed the request, and which knows the subprotocol
+    /// and extensions agreed on. The connection's configuration is the one
+    /// the [`ServerHandshake`] was made with.
     ///
     /// With the `deflate` feature and `config.deflate.enabled`, it also
     /// negotiates permessage-deflate: the first acceptable offer (see
@@ -276,16 +287,15 @@ impl Request {
     /// [`HandshakeError::ExtensionNotOffered`] for an extension the client
     /// did not offer, and [`HandshakeError::InvalidHeader`] if an extra
     /// header was refused (see [`Accept::header`]).
-    pub fn accept(
-        self,
-        accept: Accept,
-        config: Config,
-    ) -> Result<(Vec<u8>, Connection), HandshakeError> {
+    pub fn accept(self, accept: Accept) -> Result<(Vec<u8>, Connection), HandshakeError> {
         #[cfg(feature = "deflate")]
-        let (accept, deflate) = self.negotiate_deflate(accept, &config.deflate);
+        let (accept, deflate) = self.negotiate_deflate(accept, &self.config.deflate);
         let response = self.response(&accept)?;
-        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
-        let mut conn = Connection::server(config);
+        let mut conn = Connection::server(self.config)
+            .with_extensions(accept.extensions.iter().map(String::as_str));
+        if let Some(protocol) = &accept.protocol {
+            conn = conn.with_protocol(protocol);
+        }
         #[cfg(feature = "deflate")]
         if let Some(params) = deflate {
             conn = conn.with_deflate(params);
@@ -501,6 +511,7 @@ fn validate(
         protocols,
         extensions,
         leftover,
+        config: Config::default(),
     })
 }
 

@@ -3,7 +3,7 @@
 
 use bytes::Bytes;
 use rfc6455::frame::{Header, MAX_HEADER_LEN, Opcode};
-use rfc6455::{Config, Connection, Error, Event, EventRef, Message, RandomSource};
+use rfc6455::{Config, Connection, Error, Event, RandomSource};
 
 /// A deterministic random source (a xorshift generator): tests need
 /// reproducible masks; real clients keep the OS source.
@@ -82,17 +82,11 @@ pub fn feed_ref(conn: &mut Connection, bytes: &[u8]) -> (Vec<Event>, Option<Erro
     conn.receive(bytes);
     let mut events = Vec::new();
     loop {
-        let event = match conn.next_event_ref() {
-            Ok(Some(EventRef::Text(text))) => Event::Message(Message::from(text)),
-            Ok(Some(EventRef::Binary(bytes))) => {
-                Event::Message(Message::Binary(Bytes::copy_from_slice(bytes)))
-            }
-            Ok(Some(EventRef::Other(event))) => event,
-            Ok(Some(other)) => panic!("an EventRef this helper does not know: {other:?}"),
+        match conn.next_event_ref() {
+            Ok(Some(event)) => events.push(event.into_owned()),
             Ok(None) => return (events, None),
             Err(error) => return (events, Some(error)),
-        };
-        events.push(event);
+        }
     }
 }
 

@@ -1,0 +1,42 @@
+//! The blocking I/O layer: a WebSocket over `std::net` (or any [`Transport`]),
+//! one call at a time, for threads.
+//!
+//! It drives the core exactly as [`Connection`]'s documentation says, and
+//! holds no protocol logic: it reads, writes, and hands the core the time.
+//! Automatic pongs and close replies are written during [`WebSocket::read`];
+//! the keepalive and close timers are honoured with the transport's read
+//! timeout (defaults from [`layer::default_config`](crate::layer::default_config):
+//! ping after 20 s without input, 20 s for its pong, 10 s to finish
+//! closing; 10 s for the opening handshake).
+//!
+//! ```
+//! use std::net::TcpListener;
+//! use rfc6455::blocking;
+//! use rfc6455::Message;
+//!
+//! # fn main() -> Result<(), rfc6455::layer::Error> {
+//! let listener = TcpListener::bind("127.0.0.1:0")?;
+//! let url = format!("ws://{}/echo", listener.local_addr()?);
+//! let server = std::thread::spawn(move || -> Result<(), rfc6455::layer::Error> {
+//!     let (stream, _) = listener.accept()?;
+//!     let mut ws = blocking::accept(stream)?;
+//!     while let Some(message) = ws.read()? {
+//!         ws.send(message)?;
+//!     }
+//!     Ok(())
+//! });
+//!
+//! let (mut ws, _response) = blocking::connect(&url)?;
+//! ws.send(Message::from("Hello"))?;
+//! assert_eq!(ws.read()?, Some(Message::from("Hello")));
+//! ws.close(None)?;
+//! server.join().unwrap()?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod handshake;
+mod websocket;
+
+pub use handshake::{accept, accept_with, connect, connect_on, connect_with};
+pub use websocket::{Transport, WebSocket};

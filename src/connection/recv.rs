@@ -1,0 +1,415 @@
+//! The receive side: read buffer, frames and messages in progress, inflate.
+//!
+//! It turns bytes into [`Received`] values and never touches the send side:
+//! what a received frame obliges this end to send (a pong, a close reply) is
+//! the connection's to apply.
+
+use alloc::boxed::Box;
+use alloc::vec::Vec;
+use bytes::{Buf, Bytes, BytesMut};
+
+use super::event::{Chunk, Role};
+use crate::close::CloseFrame;
+use crate::config::Config;
+use crate::error::Error;
+use crate::frame::{Decoded, Header, Opcode, RSV1};
+use crate::message::{DataKind, Message, Utf8Bytes};
+use crate::unmasker::Unmasker;
+use crate::utf8::Validator;
+
+#[cfg(feature = "deflate")]
+type Inflater = crate::deflate::Inflater;
+/// Without the `deflate` feature nothing is ever inflated.
+#[cfg(not(feature = "deflate"))]
+type Inflater = core::convert::Infallible;
+
+/// What one step of the receive side produced.
+#[derive(Debug)]
+pub(crate) enum Received {
+    /// A whole message, owned.
+    Message(Message),
+    /// A whole unfragmented, uncompressed message: the first `len` bytes of
+    /// the read buffer, to take or lend.
+    InRead {
+        kind: DataKind,
+        len: usize,
+    },
+    /// Part of a message (streaming mode).
+    Chunk(Chunk),
+    Ping(Bytes),
+    Pong(Bytes),
+    Close(Option<CloseFrame>),
+}
+
+/// A frame whose header has been read and whose payload is arriving.
+#[derive(Debug)]
+struct IncomingFrame {
+    header: Header,
+    /// Payload bytes of this frame not yet taken out of the read buffer.
+    len: usize,
+    /// Of those, how many are already checked (UTF-8, for text).
+    processed: usize,
+}
+
+/// A data message that has started and not yet finished.
+#[derive(Debug)]
+struct IncomingMessage {
+    kind: DataKind,
+    /// Payload bytes declared so far, across fragments.
+    size: u64,
+    utf8: Validator,
+    /// The fragments so far (whole-message mode, fragmented or compressed
+    /// messages only), decompressed.
+    assembled: Vec<u8>,
+    /// Whether a chunk of it was delivered (streaming mode).
+    started: bool,
+    /// Whether it is compressed (RSV1 on its first frame, permessage-deflate).
+    compressed: bool,
+    /// Decompressed bytes delivered so far (streaming mode).
+    inflated: usize,
+}
+
+/// The receive half of a connection's state.
+#[derive(Default)]
+pub(crate) struct Receiver {
+    read: BytesMut,
+    unmasker: Unmasker,
+    /// Bytes at the front of `read` lent out, dropped before the buffer is
+    /// next used.
+    lent: usize,
+    /// A message lent out that was not in `read`.
+    lent_message: Option<Message>,
+    frame: Option<IncomingFrame>,
+    message: Option<IncomingMessage>,
+    /// Boxed: the zlib state is large and most connections never compress.
+    inflater: Option<Box<Inflater>>,
+}
+
+impl Receiver {
+    #[cfg(feature = "deflate")]
+    pub(crate) fn set_inflater(&mut self, inflater: Inflater) {
+        self.inflater = Some(Box::new(inflater));
+    }
+
+    /// Appends bytes from the peer, unmasking them as they go in.
+    pub(crate) fn append(&mut self, bytes: &[u8]) {
+        self.drop_lent();
+        if self.read.capacity() - self.read.len() < bytes.len() {
+            // Room for as much again as is buffered: a partial frame is then
+            // moved (or the buffer grown) once per several reads, not on
+            // every read that continues it.
+            self.read.reserve(bytes.len() + self.read.len());
+        }
+        self.unmasker.append(&mut self.read, bytes);
+    }
+
+    /// Bytes received and not yet turned into events.
+    pub(crate) fn buffered_len(&self) -> usize {
+        self.read.len() - self.lent + self.message.as_ref().map_or(0, |m| m.assembled.len())
+    }
+
+    /// Frees what was lent: the caller is done with it.
+    pub(crate) fn drop_lent(&mut self) {
+        let lent = core::mem::take(&mut self.lent);
+        self.discard_read(lent);
+        self.lent_message = None;
+    }
+
+    /// Takes the first `len` (walked) bytes out of the read buffer.
+    pub(crate) fn take_read(&mut self, len: usize) -> BytesMut {
+        self.unmasker.consume(len);
+        self.read.split_to(len)
+    }
+
+    /// Drops the first `len` (walked) bytes of the read buffer. Unlike
+    /// [`take_read`](Self::take_read) no handle to the buffer is made, so no
+    /// reference count is touched.
+    pub(crate) fn discard_read(&mut self, len: usize) {
+        self.unmasker.consume(len);
+        self.read.advance(len);
+    }
+
+    /// Lends the first `len` bytes of the read buffer until the next call.
+    pub(crate) fn lend_read(&mut self, len: usize) -> &[u8] {
+        self.lent = len;
+        &self.read[..len]
+    }
+
+    /// Keeps `message` until the next call, and lends it.
+    pub(crate) fn lend_message(&mut self, message: Message) -> &Message {
+        self.lent_message.insert(message)
+    }
+
+    /// Frees everything: nothing more will be read.
+    pub(crate) fn stop(&mut self) {
+        *self = Receiver::default();
+    }
+
+    /// The next thing received, or `None` when more input is needed.
+    pub(crate) fn poll(&mut self, config: &Config, role: Role) -> Result<Option<Received>, Error> {
+        self.drop_lent();
+        loop {
+            if self.frame.is_none() && !self.read_header(config, role)? {
+                return Ok(None);
+            }
+            if let Some(received) = self.read_payload(config)? {
+                return Ok(Some(received));
+            }
+            if self.frame.is_some() {
+                return Ok(None);
+            }
+        }
+    }
+
+    /// Reads and checks a header; `false` if it has not all arrived.
+    fn read_header(&mut self, config: &Config, role: Role) -> Result<bool, Error> {
+        let (header, header_len) = match Header::decode(&self.read)? {
+            Decoded::Partial { .. } => return Ok(false),
+            Decoded::Complete { header, len } => (header, len),
+        };
+        let starts_message = matches!(header.opcode, Opcode::Text | Opcode::Binary);
+        let compressed = header.rsv == RSV1 && starts_message && self.inflater.is_some();
+        if header.rsv != 0 && !compressed {
+            return Err(Error::ReservedBitsSet(header.rsv));
+        }
+        if !config.lenient_masking {
+            match (role, header.mask) {
+                (Role::Server, None) => return Err(Error::UnmaskedFrame),
+                (Role::Client, Some(_)) => return Err(Error::MaskedFrame),
+                _ => {}
+            }
+        }
+        if header.payload_len > config.max_frame_size as u64 {
+            return Err(Error::FrameTooLarge);
+        }
+        if !header.opcode.is_control() {
+            self.start_data_frame(&header, compressed, config)?;
+        }
+        self.discard_read(header_len);
+        // Most of a large payload still to come: if the buffer already holds
+        // room for all of it (the last message's, once dropped), move the
+        // little that is here to its start now, so the rest arrives without
+        // a copy from growing. Nothing is allocated from the declared length.
+        let missing = (header.payload_len as usize).saturating_sub(self.read.len());
+        if missing > self.read.len() {
+            let _ = self.read.try_reclaim(missing);
+        }
+        self.frame = Some(IncomingFrame {
+            header,
+            // At most max_frame_size, so it fits in usize.
+            len: header.payload_len as usize,
+            processed: 0,
+        });
+        Ok(true)
+    }
+
+    /// Checks a data frame against the message in progress and its limits.
+    fn start_data_frame(
+        &mut self,
+        header: &Header,
+        compressed: bool,
+        config: &Config,
+    ) -> Result<(), Error> {
+        let message = match (header.opcode, &mut self.message) {
+            (Opcode::Continuation, Some(message)) => message,
+            (Opcode::Continuation, None) => return Err(Error::UnexpectedContinuation),
+            (_, Some(_)) => return Err(Error::ExpectedContinuation),
+            (opcode, None) => self.message.insert(IncomingMessage {
+                kind: if opcode == Opcode::Text {
+                    DataKind::Text
+                } else {
+                    DataKind::Binary
+                },
+                size: 0,
+                utf8: Validator::default(),
+                assembled: Vec::new(),
+                started: false,
+                compressed,
+                inflated: 0,
+            }),
+        };
+        message.size += header.payload_len;
+        if message.size > config.max_message_size as u64 {
+            return Err(Error::MessageTooLarge);
+        }
+        Ok(())
+    }
+
+    /// Checks newly arrived (already unmasked) payload, and delivers what is
+    /// ready.
+    fn read_payload(&mut self, config: &Config) -> Result<Option<Received>, Error> {
+        let Some(frame) = self.frame.as_mut() else {
+            return Ok(None);
+        };
+        let available = frame.len.min(self.unmasker.ready());
+        if available > frame.processed {
+            let fresh = &self.read[frame.processed..available];
+            if let Some(message) = self.message.as_mut()
+                && message.kind == DataKind::Text
+                && !message.compressed
+                && !frame.header.opcode.is_control()
+            {
+                message.utf8.feed(fresh)?;
+            }
+            frame.processed = available;
+        }
+        let is_data = !frame.header.opcode.is_control();
+        if config.streaming && is_data {
+            return Ok(self.take_chunk(config)?.map(Received::Chunk));
+        }
+        if frame.processed < frame.len {
+            return Ok(None);
+        }
+        let (header, len) = (frame.header, frame.len);
+        self.frame = None;
+        if is_data {
+            return self.finish_data_frame(header.fin, len, config);
+        }
+        let payload = self.take_read(len).freeze();
+        Ok(Some(match header.opcode {
+            Opcode::Ping => Received::Ping(payload),
+            Opcode::Pong => Received::Pong(payload),
+            _ => Received::Close(CloseFrame::parse(payload)?),
+        }))
+    }
+
+    /// Streaming mode: hands out whatever payload of the frame is ready.
+    fn take_chunk(&mut self, config: &Config) -> Result<Option<Chunk>, Error> {
+        let (Some(frame), Some(message)) = (self.frame.as_mut(), self.message.as_mut()) else {
+            return Ok(None);
+        };
+        let ready = frame.processed;
+        let frame_done = ready == frame.len;
+        let is_last = frame_done && frame.header.fin;
+        if ready == 0 && !is_last {
+            if frame_done {
+                self.frame = None;
+            }
+            return Ok(None);
+        }
+        self.unmasker.consume(ready);
+        let mut payload = self.read.split_to(ready).freeze();
+        frame.len -= ready;
+        frame.processed = 0;
+        if message.compressed {
+            let mut out = Vec::new();
+            let limit = config.max_message_size.saturating_sub(message.inflated);
+            inflate(&mut self.inflater, &payload, is_last, &mut out, limit)?;
+            message.inflated += out.len();
+            if message.kind == DataKind::Text {
+                message.utf8.feed(&out)?;
+            }
+            payload = Bytes::from(out);
+        }
+        let chunk = Chunk {
+            kind: message.kind,
+            payload,
+            is_first: !message.started,
+            is_last,
+        };
+        message.started = true;
+        if frame_done {
+            self.frame = None;
+        }
+        if is_last {
+            self.finish_message()?;
+        }
+        Ok(Some(chunk))
+    }
+
+    /// Whole-message mode: a data frame's payload (the first `len` bytes of
+    /// the read buffer) has fully arrived.
+    fn finish_data_frame(
+        &mut self,
+        fin: bool,
+        len: usize,
+        config: &Config,
+    ) -> Result<Option<Received>, Error> {
+        let Some(message) = self.message.as_mut() else {
+            return Ok(None);
+        };
+        let kind = message.kind;
+        if fin && !message.compressed && message.assembled.is_empty() {
+            // Unfragmented (or all earlier fragments were empty): delivered
+            // from where it lies.
+            self.finish_message()?;
+            return Ok(Some(Received::InRead { kind, len }));
+        }
+        let payload = &self.read[..len];
+        if message.compressed {
+            let before = message.assembled.len();
+            let limit = config.max_message_size;
+            inflate(
+                &mut self.inflater,
+                payload,
+                fin,
+                &mut message.assembled,
+                limit,
+            )?;
+            if message.kind == DataKind::Text {
+                message.utf8.feed(&message.assembled[before..])?;
+            }
+        } else {
+            message.assembled.extend_from_slice(payload);
+        }
+        let whole = fin.then(|| Bytes::from(core::mem::take(&mut message.assembled)));
+        self.discard_read(len);
+        let Some(whole) = whole else {
+            return Ok(None);
+        };
+        self.finish_message()?;
+        Ok(Some(Received::Message(whole_message(kind, whole))))
+    }
+
+    /// Ends the message in progress, checking that text did not stop inside
+    /// a code point.
+    fn finish_message(&mut self) -> Result<(), Error> {
+        if let Some(mut message) = self.message.take() {
+            message.utf8.finish()?;
+        }
+        Ok(())
+    }
+}
+
+/// Inflates one frame of a compressed message into `out` (at most `limit`
+/// bytes), ending the message if `fin`.
+#[cfg(feature = "deflate")]
+fn inflate(
+    inflater: &mut Option<Box<Inflater>>,
+    payload: &[u8],
+    fin: bool,
+    out: &mut Vec<u8>,
+    limit: usize,
+) -> Result<(), Error> {
+    // A message is only marked compressed when deflate is on.
+    let Some(inflater) = inflater.as_mut() else {
+        return Err(Error::ReservedBitsSet(RSV1));
+    };
+    inflater.inflate(payload, out, limit)?;
+    if fin {
+        inflater.finish_message(out, limit)?;
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "deflate"))]
+fn inflate(
+    inflater: &mut Option<Box<Inflater>>,
+    _: &[u8],
+    _: bool,
+    _: &mut Vec<u8>,
+    _: usize,
+) -> Result<(), Error> {
+    match *inflater {
+        None => Err(Error::ReservedBitsSet(RSV1)),
+        Some(ref never) => match **never {},
+    }
+}
+
+/// A message of `kind` (text already validated).
+pub(crate) fn whole_message(kind: DataKind, payload: Bytes) -> Message {
+    match kind {
+        DataKind::Text => Message::Text(Utf8Bytes::from_validated(payload)),
+        DataKind::Binary => Message::Binary(payload),
+    }
+}

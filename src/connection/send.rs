@@ -1,0 +1,237 @@
+//! The send side: output, waiting pongs, a message sent in fragments,
+//! masking keys and the compressor.
+//!
+//! It frames what it is given and never looks at the lifecycle: whether a
+//! send is allowed at all is decided by the connection before it calls in.
+
+use alloc::boxed::Box;
+use alloc::collections::VecDeque;
+use bytes::Bytes;
+
+use super::recv::whole_message;
+use crate::config::Config;
+use crate::error::Error;
+use crate::frame::{Header, Opcode, RSV1};
+use crate::message::{DataKind, Message};
+use crate::output::Output;
+use crate::random::RandomSource;
+
+#[cfg(feature = "deflate")]
+type Deflater = crate::deflate::Deflater;
+/// Without the `deflate` feature nothing is ever compressed.
+#[cfg(not(feature = "deflate"))]
+type Deflater = core::convert::Infallible;
+
+/// The send half of a connection's state.
+#[derive(Default)]
+pub(crate) struct Sender {
+    output: Output,
+    /// Automatic pongs not yet moved to `output`, oldest first.
+    pending_pongs: VecDeque<Bytes>,
+    /// The kind of a message being sent with `send_fragment`, if unfinished.
+    sending: Option<DataKind>,
+    /// Whether frames are masked (a client's sender).
+    masks: bool,
+    /// Masking keys (clients) and keepalive nonces.
+    random: Option<Box<dyn RandomSource>>,
+    /// Boxed: the zlib state is large and most connections never compress.
+    deflater: Option<Box<Deflater>>,
+}
+
+impl Sender {
+    /// A sender that masks every frame (a client's) or none (a server's).
+    pub(crate) fn new(masks: bool, random: Option<Box<dyn RandomSource>>) -> Self {
+        Sender {
+            masks,
+            random,
+            ..Sender::default()
+        }
+    }
+
+    #[cfg(feature = "deflate")]
+    pub(crate) fn set_deflater(&mut self, deflater: Deflater) {
+        self.deflater = Some(Box::new(deflater));
+    }
+
+    /// Checks that `len` more payload bytes fit under the output limit, and
+    /// that no fragmented send is unfinished (`fragment` says whether the
+    /// new frame continues one).
+    pub(crate) fn check(&self, config: &Config, len: usize, fragment: bool) -> Result<(), Error> {
+        if self.sending.is_some() && !fragment {
+            return Err(Error::FragmentedSendInProgress);
+        }
+        if self.output.len().saturating_add(len) > config.max_output_buffer {
+            return Err(Error::OutputBufferFull);
+        }
+        Ok(())
+    }
+
+    /// Queues a whole message, split into frames of `Config::fragment_size`
+    /// if that is set, compressed if permessage-deflate is on. The caller
+    /// has run [`check`](Self::check).
+    pub(crate) fn send(&mut self, config: &Config, message: Message) {
+        let kind = message.kind();
+        let (mut rest, mut rsv) = self.compress(message.into_bytes());
+        let mut opcode = data_opcode(kind);
+        // RSV1 marks only the first frame of a compressed message.
+        if let Some(size) = config.fragment_size.map(core::num::NonZeroUsize::get) {
+            while rest.len() > size {
+                let piece = rest.split_to(size);
+                self.queue_frame(false, rsv, opcode, piece);
+                (opcode, rsv) = (Opcode::Continuation, 0);
+            }
+        }
+        self.queue_frame(true, rsv, opcode, rest);
+    }
+
+    /// Queues a whole message copied from `payload` (UTF-8 if `kind` is
+    /// text). The caller has run [`check`](Self::check).
+    pub(crate) fn send_borrowed(&mut self, config: &Config, kind: DataKind, payload: &[u8]) {
+        let splits = config
+            .fragment_size
+            .is_some_and(|n| payload.len() > n.get());
+        if splits || self.deflater.is_some() {
+            // Fragmenting and compressing work on an owned payload.
+            let message = whole_message(kind, Bytes::copy_from_slice(payload));
+            return self.send(config, message);
+        }
+        self.flush_pongs();
+        let header = self.frame_header(true, 0, data_opcode(kind), payload.len());
+        self.output.push_frame_copied(&header, payload);
+    }
+
+    /// Queues one fragment of a message whose fragments the caller chooses.
+    pub(crate) fn send_fragment(
+        &mut self,
+        kind: DataKind,
+        payload: Bytes,
+        is_last: bool,
+    ) -> Result<(), Error> {
+        let opcode = match self.sending {
+            Some(sending) if sending != kind => return Err(Error::FragmentedSendInProgress),
+            Some(_) => Opcode::Continuation,
+            None => data_opcode(kind),
+        };
+        self.sending = if is_last { None } else { Some(kind) };
+        self.queue_frame(is_last, 0, opcode, payload);
+        Ok(())
+    }
+
+    /// Queues a control frame (the payload checked to fit by the caller).
+    pub(crate) fn send_control(&mut self, opcode: Opcode, payload: &[u8]) {
+        self.flush_pongs();
+        let header = self.frame_header(true, 0, opcode, payload.len());
+        self.output.push_frame_copied(&header, payload);
+    }
+
+    /// Queues a close frame with `payload`. Nothing but waiting pongs will
+    /// follow it, so the compressor is freed.
+    pub(crate) fn send_close(&mut self, payload: &[u8]) {
+        self.send_control(Opcode::Close, payload);
+        self.deflater = None;
+    }
+
+    /// The payload to send and its RSV bits: compressed with RSV1 when
+    /// permessage-deflate is on and compressing pays.
+    fn compress(&mut self, payload: Bytes) -> (Bytes, u8) {
+        #[cfg(feature = "deflate")]
+        if let Some(compressed) = self
+            .deflater
+            .as_mut()
+            .and_then(|deflater| deflater.compress(&payload))
+        {
+            return (compressed, RSV1);
+        }
+        #[cfg(not(feature = "deflate"))]
+        if let Some(never) = self.deflater.as_deref() {
+            match *never {}
+        }
+        let _ = RSV1;
+        (payload, 0)
+    }
+
+    /// Queues an automatic pong. Beyond `max` the oldest waiting one is
+    /// dropped: RFC 6455 section 5.5.3 allows answering only the most recent
+    /// ping, and a peer that pings without reading must not grow this queue.
+    pub(crate) fn queue_pong(&mut self, payload: Bytes, max: usize) {
+        self.pending_pongs.push_back(payload);
+        while self.pending_pongs.len() > max.max(1) {
+            self.pending_pongs.pop_front();
+        }
+    }
+
+    /// Drops every waiting pong (a failure's close frame goes first).
+    pub(crate) fn drop_pongs(&mut self) {
+        self.pending_pongs.clear();
+    }
+
+    /// Drops everything waiting to be written: the peer is given up on.
+    pub(crate) fn abandon_output(&mut self) {
+        self.pending_pongs.clear();
+        self.output = Output::default();
+    }
+
+    /// Moves waiting pongs into the output, so a frame queued next keeps
+    /// its place behind them.
+    #[inline]
+    fn flush_pongs(&mut self) {
+        while let Some(pong) = self.pending_pongs.pop_front() {
+            let header = self.frame_header(true, 0, Opcode::Pong, pong.len());
+            self.output.push_frame(&header, pong);
+        }
+    }
+
+    fn queue_frame(&mut self, fin: bool, rsv: u8, opcode: Opcode, payload: Bytes) {
+        self.flush_pongs();
+        let header = self.frame_header(fin, rsv, opcode, payload.len());
+        self.output.push_frame(&header, payload);
+    }
+
+    /// The header of an outgoing frame, with a fresh mask key if this side
+    /// masks.
+    fn frame_header(&mut self, fin: bool, rsv: u8, opcode: Opcode, len: usize) -> Header {
+        let mask = self.masks.then(|| {
+            let mut key = [0; 4];
+            self.fill_random(&mut key);
+            key
+        });
+        Header {
+            fin,
+            rsv,
+            opcode,
+            mask,
+            payload_len: len as u64,
+        }
+    }
+
+    /// Fills `dest` from the random source; without one (a server's
+    /// connection), leaves it as it is.
+    pub(crate) fn fill_random(&mut self, dest: &mut [u8]) {
+        if let Some(random) = self.random.as_mut() {
+            random.fill_bytes(dest);
+        }
+    }
+
+    /// The output, with waiting pongs moved in.
+    pub(crate) fn output(&mut self) -> &mut Output {
+        self.flush_pongs();
+        &mut self.output
+    }
+
+    /// Whether output is waiting to be written.
+    pub(crate) fn wants_write(&self) -> bool {
+        !self.output.is_empty() || !self.pending_pongs.is_empty()
+    }
+
+    /// Bytes of output waiting (pongs not yet moved in excluded).
+    pub(crate) fn output_len(&self) -> usize {
+        self.output.len()
+    }
+}
+
+fn data_opcode(kind: DataKind) -> Opcode {
+    match kind {
+        DataKind::Text => Opcode::Text,
+        DataKind::Binary => Opcode::Binary,
+    }
+}

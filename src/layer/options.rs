@@ -1,0 +1,185 @@
+//! Options for the layers' clients and servers, and a server's answer.
+
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use core::time::Duration;
+
+use crate::config::Config;
+use crate::handshake::{Accept, ClientRequest, HandshakeError};
+
+/// What a client connects to and how: the URL, the subprotocols to offer,
+/// extra headers, the connection's [`Config`] and the open timeout.
+///
+/// ```
+/// use rfc6455::layer::ClientOptions;
+///
+/// let options = ClientOptions::new("ws://127.0.0.1:8080/echo")
+///     .protocols(["soap", "xmpp"])
+///     .header("Origin", "http://127.0.0.1:8080");
+/// assert_eq!(options.url(), "ws://127.0.0.1:8080/echo");
+/// ```
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientOptions {
+    pub(crate) url: String,
+    pub(crate) protocols: Vec<String>,
+    pub(crate) headers: Vec<(String, String)>,
+    pub(crate) config: Config,
+    pub(crate) open_timeout: Option<Duration>,
+    pub(crate) write_limit: usize,
+}
+
+impl ClientOptions {
+    /// Options for `url` (`ws://` or `wss://`), with
+    /// [`default_config`](super::default_config) and a 10 s open timeout.
+    pub fn new(url: &str) -> Self {
+        ClientOptions {
+            url: url.to_string(),
+            protocols: Vec::new(),
+            headers: Vec::new(),
+            config: super::default_config(),
+            open_timeout: Some(super::DEFAULT_OPEN_TIMEOUT),
+            write_limit: super::DEFAULT_WRITE_LIMIT,
+        }
+    }
+
+    /// How much output may wait unwritten before a send waits for the
+    /// transport (the tokio layer). Default 64 KiB.
+    pub fn write_limit(mut self, bytes: usize) -> Self {
+        self.write_limit = bytes;
+        self
+    }
+
+    /// Offers one more subprotocol (in order of preference).
+    pub fn protocol(mut self, protocol: &str) -> Self {
+        self.protocols.push(protocol.to_string());
+        self
+    }
+
+    /// Offers these subprotocols, after any already offered.
+    pub fn protocols<'a>(mut self, protocols: impl IntoIterator<Item = &'a str>) -> Self {
+        self.protocols
+            .extend(protocols.into_iter().map(str::to_string));
+        self
+    }
+
+    /// Adds a header to the request (`Origin`, `Authorization`, ...).
+    pub fn header(mut self, name: &str, value: &str) -> Self {
+        self.headers.push((name.to_string(), value.to_string()));
+        self
+    }
+
+    /// The connection's configuration (limits, deflate, timers). Replaces
+    /// [`default_config`](super::default_config), timers included.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// How long connecting and the opening handshake may take together;
+    /// `None` waits forever. Default 10 s.
+    pub fn open_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.open_timeout = timeout;
+        self
+    }
+
+    /// The URL.
+    #[must_use]
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The handshake request these options describe, and the config.
+    pub(crate) fn request(&self) -> Result<(ClientRequest, Config), HandshakeError> {
+        let mut request = ClientRequest::new(&self.url)?;
+        for protocol in &self.protocols {
+            request = request.protocol(protocol);
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        Ok((request, self.config.clone()))
+    }
+}
+
+/// How a server accepts: the connection's [`Config`] (which also bounds the
+/// request head) and the open timeout.
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ServerOptions {
+    pub(crate) config: Config,
+    pub(crate) open_timeout: Option<Duration>,
+    pub(crate) write_limit: usize,
+}
+
+impl Default for ServerOptions {
+    /// [`default_config`](super::default_config) and a 10 s open timeout.
+    fn default() -> Self {
+        ServerOptions {
+            config: super::default_config(),
+            open_timeout: Some(super::DEFAULT_OPEN_TIMEOUT),
+            write_limit: super::DEFAULT_WRITE_LIMIT,
+        }
+    }
+}
+
+impl ServerOptions {
+    /// The connection's configuration. Replaces
+    /// [`default_config`](super::default_config), timers included.
+    pub fn config(mut self, config: Config) -> Self {
+        self.config = config;
+        self
+    }
+
+    /// How much output may wait unwritten before a send waits for the
+    /// transport (the tokio layer). Default 64 KiB.
+    pub fn write_limit(mut self, bytes: usize) -> Self {
+        self.write_limit = bytes;
+        self
+    }
+
+    /// How long the client may take to send its whole request; `None`
+    /// waits forever. Default 10 s.
+    pub fn open_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.open_timeout = timeout;
+        self
+    }
+}
+
+/// A server's answer to an upgrade request, from the callback given to a
+/// layer's `accept_with`.
+#[derive(Debug, Clone)]
+pub enum Answer {
+    /// Upgrade, with this subprotocol, extensions and headers.
+    Accept(Accept),
+    /// Refuse with this status and plain-text body.
+    Reject {
+        /// The HTTP status (403, 404, ...).
+        status: u16,
+        /// The response body.
+        body: Vec<u8>,
+    },
+}
+
+impl Answer {
+    /// Accepts with no subprotocol.
+    #[must_use]
+    pub fn accept() -> Self {
+        Answer::Accept(Accept::default())
+    }
+
+    /// Accepts, selecting `protocol` (which must be one the client offered).
+    #[must_use]
+    pub fn accept_protocol(protocol: &str) -> Self {
+        Answer::Accept(Accept::default().protocol(protocol))
+    }
+
+    /// Rejects with `status` and `body`.
+    #[must_use]
+    pub fn reject(status: u16, body: &str) -> Self {
+        Answer::Reject {
+            status,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+}

@@ -1,0 +1,159 @@
+//! Against python-websockets, a real, independent peer: its server and our
+//! clients, our servers and its client, with its defaults (it offers and
+//! accepts permessage-deflate). The test installs python-websockets into a
+//! virtualenv under `target/tmp` the first time it runs.
+
+use std::io::{BufRead, BufReader};
+use std::net::TcpListener;
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::OnceLock;
+use std::thread;
+use std::time::Duration;
+
+use rfc6455::blocking;
+use rfc6455::layer::{Answer, ClientOptions, ServerOptions, Upgrade};
+use rfc6455::{CloseCode, CloseFrame, Message};
+
+/// The python-websockets release the tests run against.
+const WEBSOCKETS: &str = "websockets==15.0.1";
+
+/// A Python with python-websockets, installed once per test run.
+fn python() -> &'static PathBuf {
+    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
+    PYTHON.get_or_init(|| {
+        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-websockets");
+        let python = venv.join("bin/python");
+        let ready = Command::new(&python)
+            .args(["-c", "import websockets"])
+            .status()
+            .is_ok_and(|s| s.success());
+        if !ready {
+            let made = Command::new("python3")
+                .args(["-m", "venv"])
+                .arg(&venv)
+                .status()
+                .expect("python3 runs");
+            assert!(made.success(), "python3 -m venv failed");
+            let installed = Command::new(&python)
+                .args(["-m", "pip", "install", "--quiet", WEBSOCKETS])
+                .status()
+                .expect("pip runs");
+            assert!(installed.success(), "pip install {WEBSOCKETS} failed");
+        }
+        python
+    })
+}
+
+/// A child process killed when the test ends, however it ends.
+struct Running(Child);
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// Runs `script` with python-websockets; returns the process and the first
+/// line it prints.
+fn run_python(script: &str, args: &[&str]) -> (Running, String) {
+    let mut child = Command::new(python())
+        .arg("-c")
+        .arg(script)
+        .args(args)
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python starts");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    (Running(child), line.trim().to_owned())
+}
+
+/// Waits (bounded) for `child` to exit and returns whether it succeeded.
+fn exits_cleanly(mut child: Running) -> bool {
+    for _ in 0..200 {
+        if let Some(status) = child.0.try_wait().unwrap() {
+            return status.success();
+        }
+        thread::sleep(Duration::from_millis(50));
+    }
+    false
+}
+
+const ECHO_SERVER: &str = r#"
+import sys
+from websockets.sync.server import serve
+def echo(ws):
+    for message in ws:
+        ws.send(message)
+with serve(echo, "127.0.0.1", 0, subprotocols=["soap"]) as server:
+    print(server.socket.getsockname()[1], flush=True)
+    server.serve_forever()
+"#;
+
+const CLIENT: &str = r#"
+import sys
+from websockets.sync.client import connect
+with connect(sys.argv[1], subprotocols=["soap", "xmpp"], open_timeout=10) as ws:
+    print(ws.subprotocol, flush=True)
+    assert ws.subprotocol == "xmpp", ws.subprotocol
+    ws.send("Ping")
+    assert ws.recv(timeout=10) == "Ping"
+    big = bytes(range(256)) * 4096
+    ws.send(big)
+    assert ws.recv(timeout=10) == big
+    ws.ping(b"alive").wait(timeout=10)
+"#;
+
+#[test]
+fn the_blocking_client_talks_to_a_python_websockets_server() {
+    let (_server, port) = run_python(ECHO_SERVER, &[]);
+    let options =
+        ClientOptions::new(&format!("ws://127.0.0.1:{port}/")).protocols(["soap", "xmpp"]);
+    let (mut ws, _) = blocking::connect_with(options).unwrap();
+    assert_eq!(ws.protocol(), Some("soap"));
+    #[cfg(feature = "deflate")]
+    assert!(ws.connection().deflate().is_some(), "deflate negotiated");
+    for message in [
+        Message::from("Ping"),
+        Message::from("x".repeat(100_000)),
+        Message::from((0..=255u8).cycle().take(1 << 20).collect::<Vec<u8>>()),
+    ] {
+        ws.send(message.clone()).unwrap();
+        assert_eq!(ws.read().unwrap(), Some(message));
+    }
+    ws.close(Some(CloseFrame::new(CloseCode::NORMAL, "done")))
+        .unwrap();
+    assert_eq!(ws.close_frame().map(|f| f.code), Some(CloseCode::NORMAL));
+}
+
+#[test]
+fn a_python_websockets_client_talks_to_the_blocking_server() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/echo", listener.local_addr().unwrap());
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let upgrade = blocking::accept_with(stream, ServerOptions::default(), |request| {
+            Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
+        })
+        .unwrap();
+        let Upgrade::WebSocket(mut ws) = upgrade else {
+            panic!("not an upgrade")
+        };
+        #[cfg(feature = "deflate")]
+        assert!(ws.connection().deflate().is_some(), "deflate negotiated");
+        let mut echoed = 0;
+        while let Some(message) = ws.read().unwrap() {
+            ws.send(message).unwrap();
+            echoed += 1;
+        }
+        echoed
+    });
+    let (client, protocol) = run_python(CLIENT, &[&url]);
+    assert_eq!(protocol, "xmpp");
+    assert!(exits_cleanly(client), "the python client failed");
+    assert_eq!(server.join().unwrap(), 2);
+}
