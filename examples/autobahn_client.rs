@@ -1,52 +1,50 @@
-//! Autobahn|Testsuite testee, client role.
-//! `cargo run --release --example autobahn_client ws://127.0.0.1:9001 [AGENT]`
-//! against `wstest -m fuzzingserver`: asks for the case count, runs every
-//! case echoing each message, then asks the suite to write its reports.
+//! Autobahn|Testsuite testee, client role, on the tokio layer.
+//! `cargo run --release --features tokio,deflate --example autobahn_client
+//! ws://127.0.0.1:9001 [AGENT]` against `wstest -m fuzzingserver`: asks for
+//! the case count, runs every case echoing each message, then asks the suite
+//! to write its reports.
 
 mod support;
 
-use std::error::Error;
+use rfc6455::Message;
+use rfc6455::layer::{self, ClientOptions};
 
-use rfc6455::handshake::ClientRequest;
-use rfc6455::{Event, Message};
-
-fn main() -> Result<(), Box<dyn Error>> {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), layer::Error> {
     let mut args = std::env::args().skip(1);
     let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".into());
     let agent = args.next().unwrap_or_else(|| "rfc6455".into());
 
-    let count = case_count(&base)?;
+    let count: u32 = match run(&format!("{base}/getCaseCount"), false)
+        .await?
+        .as_slice()
+    {
+        [Message::Text(text)] => text.as_str().trim().parse().unwrap_or(0),
+        _ => 0,
+    };
     println!("running {count} cases as {agent}");
     for case in 1..=count {
-        let url = format!("{base}/runCase?case={case}&agent={agent}");
         // A case may end in a protocol error on purpose: that is the test.
-        if let Err(error) = run_case(&url) {
+        if let Err(error) = run(&format!("{base}/runCase?case={case}&agent={agent}"), true).await {
             println!("case {case}: {error}");
         }
     }
-    let url = format!("{base}/updateReports?agent={agent}");
-    let (mut stream, mut conn, _) =
-        support::connect(ClientRequest::new(&url)?, support::autobahn_config())?;
-    support::run(&mut stream, &mut conn, |_, _| Ok(()))?;
+    run(&format!("{base}/updateReports?agent={agent}"), false).await?;
     Ok(())
 }
 
-fn case_count(base: &str) -> Result<u32, Box<dyn Error>> {
-    let url = format!("{base}/getCaseCount");
-    let (mut stream, mut conn, _) =
-        support::connect(ClientRequest::new(&url)?, support::autobahn_config())?;
-    let mut count = None;
-    support::run(&mut stream, &mut conn, |_, event| {
-        if let Event::Message(Message::Text(text)) = event {
-            count = text.as_str().trim().parse().ok();
+/// Connects to `url` and reads (echoing each message if `echo`) until the
+/// suite closes; returns what arrived.
+async fn run(url: &str, echo: bool) -> Result<Vec<Message>, layer::Error> {
+    let options = ClientOptions::new(url).config(support::autobahn_config());
+    let (mut ws, _) = rfc6455::tokio::connect_with(options).await?;
+    let mut received = Vec::new();
+    while let Some(message) = ws.next().await {
+        let message = message?;
+        if echo {
+            ws.send(message.clone()).await?;
         }
-        Ok(())
-    })?;
-    count.ok_or_else(|| "the suite sent no case count".into())
-}
-
-fn run_case(url: &str) -> Result<(), Box<dyn Error>> {
-    let (mut stream, mut conn, _) =
-        support::connect(ClientRequest::new(url)?, support::autobahn_config())?;
-    support::run(&mut stream, &mut conn, support::echo)
+        received.push(message);
+    }
+    Ok(received)
 }

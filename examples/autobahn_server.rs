@@ -1,46 +1,40 @@
-//! Autobahn|Testsuite testee, server role: echoes every text and binary
-//! message. `cargo run --release --example autobahn_server 127.0.0.1:9002`,
-//! then `wstest -m fuzzingclient` (see tests/autobahn/run.sh).
+//! Autobahn|Testsuite testee, server role, on the tokio layer: echoes every
+//! text and binary message. `cargo run --release --features tokio,deflate
+//! --example autobahn_server 127.0.0.1:9002`, then `wstest -m
+//! fuzzingclient` (see tests/autobahn/run.sh).
 
 mod support;
 
-use std::error::Error;
-use std::io::{Read, Write};
-use std::net::{TcpListener, TcpStream};
+use rfc6455::layer::{self, Answer, ServerOptions, Upgrade};
+use tokio::net::{TcpListener, TcpStream};
 
-use rfc6455::handshake::{Accept, ServerHandshake};
-
-fn main() -> Result<(), Box<dyn Error>> {
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> std::io::Result<()> {
     let addr = std::env::args()
         .nth(1)
         .unwrap_or_else(|| "127.0.0.1:9002".into());
-    let listener = TcpListener::bind(&addr)?;
+    let listener = TcpListener::bind(&addr).await?;
     println!("autobahn testee server on ws://{}", listener.local_addr()?);
-    support::serve_each(listener, serve)?;
-    Ok(())
+    loop {
+        let (stream, _) = listener.accept().await?;
+        tokio::spawn(async move {
+            // A case may end in a protocol error on purpose: that is the test.
+            if let Err(error) = echo(stream).await {
+                eprintln!("connection ended: {error}");
+            }
+        });
+    }
 }
 
-fn serve(mut stream: TcpStream) -> Result<(), Box<dyn Error>> {
+async fn echo(stream: TcpStream) -> Result<(), layer::Error> {
     stream.set_nodelay(true)?;
-    let mut handshake = ServerHandshake::new(support::autobahn_config());
-    let mut buf = [0; 4096];
-    let request = loop {
-        let n = stream.read(&mut buf)?;
-        if n == 0 {
-            return Ok(());
-        }
-        match handshake.receive(&buf[..n]) {
-            Ok(None) => continue,
-            Ok(Some(request)) => break request,
-            Err(error) => {
-                if let Some(response) = error.response() {
-                    stream.write_all(&response)?;
-                }
-                return Err(error.into());
-            }
-        }
+    let options = ServerOptions::default().config(support::autobahn_config());
+    let upgrade = rfc6455::tokio::accept_with(stream, options, |_| Answer::accept()).await?;
+    let Upgrade::WebSocket(mut ws) = upgrade else {
+        return Ok(());
     };
-    let (response, mut conn) = request.accept(Accept::default())?;
-    stream.write_all(&response)?;
-    support::run(&mut stream, &mut conn, support::echo)
+    while let Some(message) = ws.next().await {
+        ws.send(message?).await?;
+    }
+    Ok(())
 }

@@ -58,6 +58,8 @@ pub mod mask;
 mod message;
 mod output;
 mod random;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod unmasker;
 mod utf8;
 
@@ -71,7 +73,8 @@ pub use output::Output;
 pub use random::OsRandom;
 pub use random::RandomSource;
 
-/// The README's examples are compiled and run as doc tests.
-#[cfg(doctest)]
+/// The README's examples are compiled and run as doc tests (its first one
+/// is on the tokio layer).
+#[cfg(all(doctest, feature = "tokio"))]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;

@@ -4,9 +4,9 @@
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// A process killed when the test ends, however it ends.
 struct Running(Child);
@@ -18,8 +18,12 @@ impl Drop for Running {
     }
 }
 
-/// The examples these tests run.
-const EXAMPLES: [&str; 2] = ["echo_server", "echo_client"];
+/// The examples these tests run (echo_client is on the tokio layer).
+const EXAMPLES: &[&str] = if cfg!(feature = "tokio") {
+    &["echo_server", "echo_client"]
+} else {
+    &["echo_server"]
+};
 
 /// The path of the example `name`, built as a program.
 ///
@@ -61,13 +65,16 @@ fn build_examples() -> Vec<(String, PathBuf)> {
     if cfg!(feature = "deflate") {
         features.push("deflate");
     }
+    if cfg!(feature = "tokio") {
+        features.push("tokio");
+    }
     let mut command = Command::new(env!("CARGO"));
     command
         .args(["build", "--message-format=json", "--profile", &profile])
         .arg("--manifest-path")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
         .args(["--no-default-features", "--features", &features.join(",")]);
-    for name in EXAMPLES {
+    for name in EXAMPLES.iter().copied() {
         command.args(["--example", name]);
     }
     let output = command.stderr(Stdio::piped()).output().unwrap();
@@ -130,7 +137,8 @@ fn start_server() -> (Running, String) {
 }
 
 /// Runs the echo client with `input` on standard input, killing it after 20 s.
-fn run_client(args: &[&str], input: &str) -> Output {
+#[cfg(feature = "tokio")]
+fn run_client(args: &[&str], input: &str) -> std::process::Output {
     let mut child = Command::new(example("echo_client"))
         .args(args)
         .stdin(Stdio::piped())
@@ -144,7 +152,7 @@ fn run_client(args: &[&str], input: &str) -> Output {
         .unwrap()
         .write_all(input.as_bytes())
         .unwrap();
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     while child.try_wait().unwrap().is_none() {
         if started.elapsed() > Duration::from_secs(20) {
             let _ = child.kill();
@@ -155,6 +163,7 @@ fn run_client(args: &[&str], input: &str) -> Output {
     child.wait_with_output().unwrap()
 }
 
+#[cfg(feature = "tokio")]
 #[test]
 fn echo_client_and_server_exchange_lines_and_close_cleanly() {
     let (_server, addr) = start_server();
@@ -168,6 +177,7 @@ fn echo_client_and_server_exchange_lines_and_close_cleanly() {
     assert!(stderr.contains("subprotocol: xmpp"), "{stderr}");
 }
 
+#[cfg(feature = "tokio")]
 #[test]
 fn echo_client_fails_with_a_message_on_a_refused_upgrade() {
     let (_server, addr) = start_server();

@@ -138,6 +138,7 @@ fn a_full_output_gives_the_message_back_and_queues_nothing() {
 
 #[test]
 fn the_connection_remembers_the_subprotocol_and_extensions_agreed_on() {
+    #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
     let mut config = Config::default();
     #[cfg(feature = "deflate")]
     {

@@ -157,3 +157,58 @@ fn a_python_websockets_client_talks_to_the_blocking_server() {
     assert!(exits_cleanly(client), "the python client failed");
     assert_eq!(server.join().unwrap(), 2);
 }
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn the_tokio_client_talks_to_a_python_websockets_server() {
+    let (_server, port) = run_python(ECHO_SERVER, &[]);
+    let options =
+        ClientOptions::new(&format!("ws://127.0.0.1:{port}/")).protocols(["soap", "xmpp"]);
+    let (mut ws, _) = rfc6455::tokio::connect_with(options).await.unwrap();
+    assert_eq!(ws.protocol(), Some("soap"));
+    #[cfg(feature = "deflate")]
+    assert!(ws.connection().deflate().is_some(), "deflate negotiated");
+    for message in [
+        Message::from("Ping"),
+        Message::from((0..=255u8).cycle().take(1 << 20).collect::<Vec<u8>>()),
+    ] {
+        ws.send(message.clone()).await.unwrap();
+        assert_eq!(ws.next().await.transpose().unwrap(), Some(message));
+    }
+    ws.close(Some(CloseFrame::new(CloseCode::NORMAL, "done")))
+        .await
+        .unwrap();
+    assert_eq!(ws.close_frame().map(|f| f.code), Some(CloseCode::NORMAL));
+}
+
+#[cfg(feature = "tokio")]
+#[tokio::test]
+async fn a_python_websockets_client_talks_to_the_tokio_server() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("ws://{}/echo", listener.local_addr().unwrap());
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let upgrade = rfc6455::tokio::accept_with(stream, ServerOptions::default(), |request| {
+            Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
+        })
+        .await
+        .unwrap();
+        let Upgrade::WebSocket(mut ws) = upgrade else {
+            panic!("not an upgrade")
+        };
+        let mut echoed = 0;
+        while let Some(message) = ws.next().await {
+            ws.send(message.unwrap()).await.unwrap();
+            echoed += 1;
+        }
+        echoed
+    });
+    let client = tokio::task::spawn_blocking(move || {
+        let (client, protocol) = run_python(CLIENT, &[&url]);
+        (protocol, exits_cleanly(client))
+    });
+    let (protocol, clean) = client.await.unwrap();
+    assert_eq!(protocol, "xmpp");
+    assert!(clean, "the python client failed");
+    assert_eq!(server.await.unwrap(), 2);
+}

@@ -159,9 +159,9 @@ fn accept_inner<S: Transport>(
             AcceptStep::Respond { response, then } => {
                 stream.write_all(&response)?;
                 return match then {
-                    Then::Open(conn) => {
-                        Ok(Upgrade::WebSocket(WebSocket::from_connection(stream, conn)))
-                    }
+                    Then::Open(conn) => Ok(Upgrade::WebSocket(WebSocket::from_connection(
+                        stream, *conn,
+                    ))),
                     Then::Rejected(status) => {
                         let _ = stream.shutdown();
                         Ok(Upgrade::Rejected(status))

@@ -24,6 +24,7 @@
 use core::fmt;
 use core::ops::Range;
 
+use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
@@ -76,7 +77,7 @@ impl ServerHandshake {
             None => Ok(None),
             Some(raw) => match Request::from_raw(raw) {
                 Ok(mut request) => {
-                    request.config = self.config.clone();
+                    request.config = Box::new(self.config.clone());
                     Ok(Some(request))
                 }
                 Err(e) => Err(self.reader.fail(e)),
@@ -87,6 +88,9 @@ impl ServerHandshake {
 
 /// The outcome of [`Request::parse`].
 #[derive(Debug, Clone)]
+// Made once per request and matched at once: boxing the request would only
+// add an allocation.
+#[allow(clippy::large_enum_variant)]
 pub enum Parsed {
     /// The buffer does not hold a whole request yet.
     Partial,
@@ -116,8 +120,9 @@ pub struct Request {
     protocols: Vec<Range<usize>>,
     extensions: Vec<Range<usize>>,
     leftover: Vec<u8>,
-    /// The configuration the connection gets.
-    config: Config,
+    /// The configuration the connection gets (boxed: requests move around
+    /// by value).
+    config: Box<Config>,
 }
 
 impl Request {
@@ -291,7 +296,7 @@ impl Request {
         #[cfg(feature = "deflate")]
         let (accept, deflate) = self.negotiate_deflate(accept, &self.config.deflate);
         let response = self.response(&accept)?;
-        let mut conn = Connection::server(self.config)
+        let mut conn = Connection::server(*self.config)
             .with_extensions(accept.extensions.iter().map(String::as_str));
         if let Some(protocol) = &accept.protocol {
             conn = conn.with_protocol(protocol);
@@ -511,7 +516,7 @@ fn validate(
         protocols,
         extensions,
         leftover,
-        config: Config::default(),
+        config: Box::default(),
     })
 }
 

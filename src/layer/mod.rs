@@ -39,11 +39,12 @@ pub const DEFAULT_WRITE_LIMIT: usize = 64 << 10;
 /// of python-websockets).
 #[must_use]
 pub fn default_config() -> Config {
-    let mut config = Config::default();
-    config.ping_interval = Some(DEFAULT_PING_INTERVAL);
-    config.ping_timeout = Some(DEFAULT_PING_TIMEOUT);
-    config.close_timeout = Some(DEFAULT_CLOSE_TIMEOUT);
-    config
+    Config {
+        ping_interval: Some(DEFAULT_PING_INTERVAL),
+        ping_timeout: Some(DEFAULT_PING_TIMEOUT),
+        close_timeout: Some(DEFAULT_CLOSE_TIMEOUT),
+        ..Config::default()
+    }
 }
 
 /// What the server answered to a client's upgrade, beyond what the

@@ -1,6 +1,7 @@
 //! The opening handshake as both layers drive it, without I/O: bytes in,
 //! bytes to write and an outcome out. Each layer only moves the bytes.
 
+use alloc::boxed::Box;
 use alloc::vec::Vec;
 
 use super::{Answer, ClientOptions, Error, ServerResponse};
@@ -33,8 +34,8 @@ pub(crate) enum AcceptStep {
 
 /// After a server's response is written.
 pub(crate) enum Then {
-    /// The connection is open.
-    Open(Connection),
+    /// The connection is open (boxed: it is large, and moves once).
+    Open(Box<Connection>),
     /// The request was refused with this status: close the transport.
     Rejected(u16),
     /// The request was broken: close the transport, report this.
@@ -62,7 +63,7 @@ impl Accepting {
                 Answer::Accept(accept) => match request.accept(accept) {
                     Ok((response, conn)) => AcceptStep::Respond {
                         response,
-                        then: Then::Open(conn),
+                        then: Then::Open(Box::new(conn)),
                     },
                     // The answer itself was wrong (a subprotocol not
                     // offered, ...): the client gets a 500.

@@ -10,7 +10,7 @@
 #   AUTOBAHN_CASES    comma-separated case patterns, default "*" (all); e.g. "1.*,2.*,9.1.1"
 #   AUTOBAHN_ROLES    roles to run, default "server client"
 #   AUTOBAHN_TIMEOUT  seconds allowed for each role's run, default 600 (a full run takes ~40 s)
-#   AUTOBAHN_SKIP_BUILD=1                       skip `cargo build --release --examples --features deflate`
+#   AUTOBAHN_SKIP_BUILD=1                       skip `cargo build --release --examples --features deflate,tokio`
 #   AUTOBAHN_SERVER_BIN, AUTOBAHN_CLIENT_BIN    testees, default target/release/examples/autobahn_{server,client}
 #   AUTOBAHN_PYTHON27                           Python 2.7 for wstest, default pyenv's 2.7.18
 #
@@ -165,8 +165,8 @@ log "cases: \"$CASES\" ($(python3 -c 'import json, sys; print(len(json.load(open
 
 # --- testees ----------------------------------------------------------------------
 if [[ ${AUTOBAHN_SKIP_BUILD:-0} != 1 ]]; then
-  log "cargo build --release --examples --features deflate"
-  run 1800 cargo build --release --examples --features deflate
+  log "cargo build --release --examples --features deflate,tokio"
+  run 1800 cargo build --release --examples --features deflate,tokio
 fi
 
 # --- roles --------------------------------------------------------------------------

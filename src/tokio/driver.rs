@@ -1,0 +1,469 @@
+//! The driver: one [`Connection`] over one transport, moved forward by
+//! poll functions in the order the connection's contract sets (events,
+//! output, closing the transport, time, reading). Every bit of state lives
+//! here, never in a future, which is what makes the futures cancel safe.
+
+use std::boxed::Box;
+use std::cell::Cell;
+use std::future::Future;
+use std::io;
+use std::pin::Pin;
+use std::string::{String, ToString};
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+use std::{thread_local, vec};
+
+use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
+use ::tokio::time::{Instant, Sleep};
+use bytes::Buf;
+
+use super::wakers::{Poller, Resource};
+use crate::layer;
+use crate::{CloseFrame, Connection, Event, Message, State, Timestamp};
+
+/// The most one read takes from the transport.
+pub(crate) const READ_SIZE: usize = 64 << 10;
+
+/// Passes through the driving loop in one poll before it yields to the
+/// runtime (a guard against a transport that is always ready).
+const MAX_ROUNDS: usize = 64;
+
+/// The longest sleep armed at once; a later deadline is re-armed on waking.
+const MAX_SLEEP: Duration = Duration::from_secs(365 * 24 * 60 * 60);
+
+thread_local! {
+    /// One read buffer per thread: what is read is copied into the
+    /// connection at once, so no connection needs a buffer of its own.
+    static SCRATCH: Cell<Option<Box<[u8]>>> = const { Cell::new(None) };
+}
+
+/// Runs `f` with the thread's read buffer (a fresh one if it is in use).
+fn with_scratch<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
+    let mut buf = SCRATCH
+        .try_with(Cell::take)
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| vec![0; READ_SIZE].into_boxed_slice());
+    let result = f(&mut buf);
+    let _ = SCRATCH.try_with(|scratch| scratch.set(Some(buf)));
+    result
+}
+
+/// How the connection ended badly, kept so that both halves can report it.
+#[derive(Debug)]
+enum Failure {
+    Protocol(crate::Error),
+    Io {
+        kind: io::ErrorKind,
+        text: String,
+        first: Option<io::Error>,
+    },
+}
+
+impl Failure {
+    /// The error: the original the first time, a copy after.
+    fn report(&mut self) -> layer::Error {
+        match self {
+            Failure::Protocol(error) => layer::Error::Protocol(*error),
+            Failure::Io { kind, text, first } => layer::Error::Io(
+                first
+                    .take()
+                    .unwrap_or_else(|| io::Error::new(*kind, text.clone())),
+            ),
+        }
+    }
+}
+
+/// What the other half of a split stream may be waiting for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Progress {
+    output: usize,
+    state: State,
+    done: bool,
+    deadline: Option<Timestamp>,
+}
+
+impl Progress {
+    /// Whether the write half may now go on: output shrank or the
+    /// connection moved on.
+    pub(crate) fn frees_writer(self, before: Progress) -> bool {
+        self.output < before.output || self.state != before.state || self.done != before.done
+    }
+
+    /// Whether the read half should look again: the connection moved on or
+    /// its next deadline changed.
+    pub(crate) fn wakes_reader(self, before: Progress) -> bool {
+        self.state != before.state || self.done != before.done || self.deadline != before.deadline
+    }
+}
+
+/// A connection and its transport.
+pub(crate) struct Driver<S> {
+    pub(crate) io: S,
+    pub(crate) conn: Connection,
+    write_limit: usize,
+    origin: Instant,
+    /// Made at the first deadline (a `Sleep` needs the runtime's timer).
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// The deadline `sleep` is set to, while it has not fired.
+    armed: Option<Timestamp>,
+    /// Bytes were written since the last flush.
+    needs_flush: bool,
+    /// The transport's read side ended (or failed).
+    eof: bool,
+    /// The transport was closed (or given up on): nothing more happens.
+    done: bool,
+    peer_close: Option<CloseFrame>,
+    failure: Option<Failure>,
+    /// The reader was given the failure.
+    failure_told: bool,
+}
+
+impl<S> Driver<S> {
+    pub(crate) fn new(io: S, conn: Connection, write_limit: usize) -> Self {
+        Driver {
+            io,
+            conn,
+            write_limit,
+            origin: Instant::now(),
+            sleep: None,
+            armed: None,
+            needs_flush: false,
+            eof: false,
+            done: false,
+            peer_close: None,
+            failure: None,
+            failure_told: false,
+        }
+    }
+
+    pub(crate) fn peer_close(&self) -> Option<&CloseFrame> {
+        self.peer_close.as_ref()
+    }
+
+    pub(crate) fn queued_output(&mut self) -> usize {
+        self.conn.output().len()
+    }
+
+    pub(crate) fn progress(&mut self) -> Progress {
+        Progress {
+            output: self.conn.output().len(),
+            state: self.conn.state(),
+            done: self.done,
+            deadline: self.conn.poll_timeout(),
+        }
+    }
+
+    fn now(&self) -> Timestamp {
+        Timestamp::from_duration(Instant::now().saturating_duration_since(self.origin))
+    }
+
+    /// Keeps the first failure.
+    fn record(&mut self, failure: Failure) {
+        if self.failure.is_none() {
+            self.failure = Some(failure);
+        }
+    }
+
+    /// Queues a message (refused by the connection outside the open state).
+    pub(crate) fn start_send(&mut self, message: Message) -> Result<(), layer::Error> {
+        Ok(self.conn.send(message)?)
+    }
+
+    /// Queues this end's close frame if the connection is still open.
+    pub(crate) fn start_close(&mut self, frame: Option<CloseFrame>) -> Result<(), layer::Error> {
+        if self.conn.state() == State::Open {
+            self.conn.close(frame)?;
+        }
+        Ok(())
+    }
+
+    /// How a finished connection went: `Ok` after a clean close handshake.
+    fn outcome(&mut self) -> Result<(), layer::Error> {
+        match (&mut self.failure, self.conn.state()) {
+            (Some(failure), _) => Err(failure.report()),
+            (None, State::Closed) => Ok(()),
+            (None, state) => Err(layer::Error::Protocol(crate::Error::NotOpen(state))),
+        }
+    }
+
+    /// The transport failed: after a clean close that loses nothing;
+    /// otherwise the connection fails and the output is dropped.
+    fn transport_failed(&mut self, error: io::Error) {
+        if self.conn.state() != State::Closed {
+            let _ = self.conn.receive_eof();
+            self.record(Failure::Io {
+                kind: error.kind(),
+                text: error.to_string(),
+                first: Some(error),
+            });
+        }
+        self.finish();
+    }
+
+    /// Nothing more will happen on the transport.
+    fn finish(&mut self) {
+        let output = self.conn.output();
+        let len = output.len();
+        output.advance(len);
+        self.needs_flush = false;
+        self.eof = true;
+        self.done = true;
+        self.sleep = None;
+        self.armed = None;
+    }
+}
+
+impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
+    /// The next data message; `None` once the transport is closed after a
+    /// clean close handshake, or after the failure was reported.
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+    ) -> Poll<Option<Result<Message, layer::Error>>> {
+        if let Some(message) = ready!(self.drive(cx, poller, true)) {
+            return Poll::Ready(Some(message));
+        }
+        if !self.failure_told
+            && let Some(failure) = &mut self.failure
+        {
+            self.failure_told = true;
+            return Poll::Ready(Some(Err(failure.report())));
+        }
+        Poll::Ready(None)
+    }
+
+    /// Drives the connection to its end, discarding data (the close
+    /// handshake, after [`start_close`](Self::start_close)).
+    pub(crate) fn poll_done(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+    ) -> Poll<Result<(), layer::Error>> {
+        while ready!(self.drive(cx, poller, false)).is_some() {}
+        Poll::Ready(self.outcome())
+    }
+
+    /// Writes until at most the write limit waits.
+    pub(crate) fn poll_ready(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+    ) -> Poll<Result<(), layer::Error>> {
+        self.poll_write(cx, poller, self.write_limit, false)
+    }
+
+    /// Writes and flushes everything waiting.
+    pub(crate) fn poll_flush(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+    ) -> Poll<Result<(), layer::Error>> {
+        self.poll_write(cx, poller, 0, true)
+    }
+
+    /// After a send: writes what the transport takes now, and waits only
+    /// while more than the write limit is left.
+    pub(crate) fn poll_sent(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+    ) -> Poll<Result<(), layer::Error>> {
+        match self.poll_flush(cx, poller) {
+            Poll::Pending if self.conn.output().len() <= self.write_limit => Poll::Ready(Ok(())),
+            other => other,
+        }
+    }
+
+    fn poll_write(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+        limit: usize,
+        flush: bool,
+    ) -> Poll<Result<(), layer::Error>> {
+        match ready!(self.poll_output(cx, poller, limit, flush)) {
+            Ok(()) => Poll::Ready(Ok(())),
+            Err(error) => {
+                self.transport_failed(error);
+                Poll::Ready(self.outcome())
+            }
+        }
+    }
+
+    /// Writes output until at most `limit` bytes wait, then flushes if
+    /// `flush` (and something was written).
+    fn poll_output(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+        limit: usize,
+        flush: bool,
+    ) -> Poll<io::Result<()>> {
+        let Driver {
+            io,
+            conn,
+            needs_flush,
+            ..
+        } = self;
+        loop {
+            let output = conn.output();
+            if output.len() <= limit {
+                break;
+            }
+            let written = if io.is_write_vectored() {
+                let mut slices = [io::IoSlice::new(&[]); 16];
+                let count = output.chunks_vectored(&mut slices);
+                poller.poll(Resource::Write, cx, |cx| {
+                    Pin::new(&mut *io).poll_write_vectored(cx, &slices[..count])
+                })
+            } else {
+                let chunk = output.chunk();
+                poller.poll(Resource::Write, cx, |cx| {
+                    Pin::new(&mut *io).poll_write(cx, chunk)
+                })
+            };
+            match ready!(written)? {
+                0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                n => output.advance(n.min(output.len())),
+            }
+            *needs_flush = true;
+        }
+        if flush && *needs_flush {
+            ready!(poller.poll(Resource::Write, cx, |cx| Pin::new(&mut *io).poll_flush(cx)))?;
+            *needs_flush = false;
+        }
+        Poll::Ready(Ok(()))
+    }
+
+    /// The driving loop. Returns a data message (if `deliver`), or `None`
+    /// once the transport is closed; pending when every source is.
+    fn drive(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+        deliver: bool,
+    ) -> Poll<Option<Result<Message, layer::Error>>> {
+        for _ in 0..MAX_ROUNDS {
+            if self.done {
+                return Poll::Ready(None);
+            }
+            // 1. Events (the handshake may have left frames behind).
+            loop {
+                match self.conn.next_event() {
+                    Ok(Some(Event::Message(message))) if deliver => {
+                        return Poll::Ready(Some(Ok(message)));
+                    }
+                    Ok(Some(Event::Chunk(_))) if deliver => {
+                        return Poll::Ready(Some(Err(streaming_unsupported())));
+                    }
+                    Ok(Some(Event::Close(frame))) => self.peer_close = frame,
+                    // Pongs and close replies are queued by the connection.
+                    Ok(Some(_)) => {}
+                    Ok(None) => break,
+                    Err(error) => self.record(Failure::Protocol(error)),
+                }
+            }
+            // 2. Output, automatic pongs and close replies included.
+            if let Poll::Ready(Err(error)) = self.poll_output(cx, poller, 0, true) {
+                self.transport_failed(error);
+                continue;
+            }
+            // 3. The transport, when the connection says so.
+            if self.conn.should_close_transport() {
+                // Errors here lose nothing: everything was written.
+                let io = &mut self.io;
+                let _ =
+                    ready!(poller.poll(Resource::Write, cx, |cx| Pin::new(io).poll_shutdown(cx)));
+                self.finish();
+                continue;
+            }
+            // 4. Time.
+            let now = self.now();
+            let queued = self.conn.output().len();
+            if let Err(error) = self.conn.handle_timeout(now) {
+                self.record(Failure::Protocol(error));
+                continue;
+            }
+            // A keepalive ping to write, or the wait for the peer is over.
+            if self.conn.output().len() != queued || self.conn.should_close_transport() {
+                continue;
+            }
+            if let Some(deadline) = self.conn.poll_timeout()
+                && self.poll_sleep(cx, poller, deadline, now).is_ready()
+            {
+                continue;
+            }
+            // 5. Read, only now that no event is ready.
+            if !self.eof {
+                match self.poll_read(cx, poller) {
+                    Poll::Ready(Ok(0)) => {
+                        self.eof = true;
+                        if let Err(error) = self.conn.receive_eof() {
+                            self.record(Failure::Protocol(error));
+                        }
+                        continue;
+                    }
+                    Poll::Ready(Ok(_)) => continue,
+                    Poll::Ready(Err(error)) => {
+                        self.transport_failed(error);
+                        continue;
+                    }
+                    Poll::Pending => {}
+                }
+            }
+            return Poll::Pending;
+        }
+        cx.waker().wake_by_ref();
+        Poll::Pending
+    }
+
+    /// Waits for `deadline` on the shared sleep.
+    fn poll_sleep(
+        &mut self,
+        cx: &mut Context<'_>,
+        poller: Poller<'_>,
+        deadline: Timestamp,
+        now: Timestamp,
+    ) -> Poll<()> {
+        let wait = deadline.saturating_duration_since(now).min(MAX_SLEEP);
+        let when = Instant::now() + wait;
+        let sleep = match &mut self.sleep {
+            Some(sleep) => {
+                if self.armed != Some(deadline) {
+                    sleep.as_mut().reset(when);
+                }
+                sleep
+            }
+            None => self
+                .sleep
+                .insert(Box::pin(::tokio::time::sleep_until(when))),
+        };
+        self.armed = Some(deadline);
+        ready!(poller.poll(Resource::Timer, cx, |cx| sleep.as_mut().poll(cx)));
+        self.armed = None;
+        Poll::Ready(())
+    }
+
+    /// One read into the connection: how many bytes (0 at end of file).
+    fn poll_read(&mut self, cx: &mut Context<'_>, poller: Poller<'_>) -> Poll<io::Result<usize>> {
+        let Driver { io, conn, .. } = self;
+        with_scratch(|buf| {
+            let mut buf = ReadBuf::new(buf);
+            ready!(poller.poll(Resource::Read, cx, |cx| {
+                Pin::new(&mut *io).poll_read(cx, &mut buf)
+            }))?;
+            conn.receive(buf.filled());
+            Poll::Ready(Ok(buf.filled().len()))
+        })
+    }
+}
+
+/// The layer delivers whole messages only.
+fn streaming_unsupported() -> layer::Error {
+    layer::Error::Io(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "Config::streaming is not supported by the tokio layer (it delivers whole messages)",
+    ))
+}

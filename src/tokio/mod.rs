@@ -1,0 +1,70 @@
+//! The tokio layer: WebSockets over tokio transports, as a
+//! [`Stream`](futures_core::Stream) and [`Sink`](futures_sink::Sink) of
+//! [`Message`](crate::Message)s (feature `tokio`).
+//!
+//! - Clients: [`connect`] (a `ws://` URL), [`connect_with`] (subprotocols,
+//!   headers, a [`Config`](crate::Config), the open timeout) and
+//!   [`connect_on`] (a transport you connected yourself, TLS for one).
+//! - Servers: [`accept`] and [`accept_with`] (choose a subprotocol, reject,
+//!   or get plain HTTP requests back to serve them yourself).
+//! - A stream upgraded elsewhere (hyper, ...):
+//!   [`WebSocketStream::from_connection`].
+//!
+//! A [`WebSocketStream`] hands out data messages only. It answers pings
+//! and the peer's close itself, sends keepalive pings (after 20 s without
+//! input; no pong within 20 s fails the connection with
+//! [`Error::KeepaliveTimeout`](crate::Error::KeepaliveTimeout) and close
+//! code 1011), and bounds the close handshake (10 s): the timers of
+//! [`default_config`](crate::layer::default_config), which the options
+//! carry. Timers run on tokio's clock, so `tokio::time::pause` applies to
+//! them, and need a runtime with time enabled. [`WebSocketStream::split`]
+//! gives a read half and a write half for two tasks; the read half writes
+//! pongs itself, so they go out while only it is polled.
+//!
+//! The layer only moves bytes and time: every protocol decision is the
+//! [`Connection`](crate::Connection)'s, driven as its documentation says,
+//! and the handshakes are the [`handshake`](crate::handshake) module's.
+//! Errors are [`layer::Error`](crate::layer::Error)s.
+//!
+//! An echo server and a client over loopback:
+//!
+//! ```
+//! use rfc6455::Message;
+//! use rfc6455::tokio::{accept, connect};
+//! use tokio::net::TcpListener;
+//!
+//! #[tokio::main(flavor = "current_thread")]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let listener = TcpListener::bind("127.0.0.1:0").await?;
+//!     let url = format!("ws://{}/echo", listener.local_addr()?);
+//!
+//!     // The server echoes every message until the client closes.
+//!     let server = tokio::spawn(async move {
+//!         let (tcp, _) = listener.accept().await?;
+//!         let mut ws = accept(tcp).await?;
+//!         while let Some(message) = ws.next().await {
+//!             ws.send(message?).await?;
+//!         }
+//!         Ok::<_, rfc6455::layer::Error>(())
+//!     });
+//!
+//!     let (mut ws, _response) = connect(&url).await?;
+//!     ws.send(Message::from("Hello")).await?;
+//!     assert_eq!(ws.next().await.transpose()?, Some(Message::from("Hello")));
+//!     ws.close(None).await?; // the close handshake, then the TCP close
+//!     server.await??;
+//!     Ok(())
+//! }
+//! ```
+
+mod accept;
+mod connect;
+mod driver;
+mod split;
+mod stream;
+mod wakers;
+
+pub use accept::{accept, accept_with};
+pub use connect::{connect, connect_on, connect_with};
+pub use split::{ReadHalf, ReuniteError, WriteHalf};
+pub use stream::WebSocketStream;

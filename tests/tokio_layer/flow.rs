@@ -1,0 +1,235 @@
+//! Backpressure, cancel safety and the halves.
+
+use super::*;
+
+// Backpressure and cancel safety.
+
+#[tokio::test(start_paused = true)]
+async fn send_waits_past_the_write_limit_when_the_peer_never_reads() {
+    bounded(async {
+        const MESSAGE: usize = 8 << 10;
+        const LIMIT: usize = 64 << 10;
+        let (start_tx, start_rx) = tokio::sync::oneshot::channel::<()>();
+        let (frames_tx, frames_rx) = tokio::sync::oneshot::channel();
+        let options = options().write_limit(LIMIT);
+        let mut ws = client_on_duplex(16 << 10, options, |mut io| async move {
+            // Reads nothing until told to.
+            let _ = start_rx.await;
+            let _ = frames_tx.send(read_frames_to_eof(&mut io).await);
+        })
+        .await;
+        let message = |i: u32| {
+            // Incompressible, in case permessage-deflate is on.
+            let mut payload = noise(u64::from(i), MESSAGE);
+            payload[..4].copy_from_slice(&i.to_be_bytes());
+            Message::Binary(payload.into())
+        };
+        let mut sent = 0;
+        loop {
+            match timeout(Duration::from_secs(1), ws.send(message(sent))).await {
+                Ok(result) => result.unwrap(),
+                // The pending send had queued its message: it is not lost.
+                Err(_) => break,
+            }
+            sent += 1;
+            assert!(sent < 1000, "send never waited");
+        }
+        let queued = ws.queued_output();
+        assert!(queued > LIMIT, "waited below the limit: {queued}");
+        assert!(
+            queued <= LIMIT + MESSAGE + 14,
+            "more than one message over: {queued}"
+        );
+        assert!(
+            sent as usize * MESSAGE >= LIMIT,
+            "waited before the limit: {sent}"
+        );
+        // Still waiting: nothing moved while the peer did not read.
+        assert!(timeout(Duration::from_secs(5), ws.flush()).await.is_err());
+        assert_eq!(ws.queued_output(), queued);
+
+        start_tx.send(()).unwrap();
+        ws.flush().await.unwrap();
+        assert_eq!(ws.queued_output(), 0);
+        drop(ws);
+        let frames = frames_rx.await.unwrap();
+        assert_eq!(
+            frames.len(),
+            sent as usize + 1,
+            "every queued message arrives"
+        );
+        for (i, (header, payload)) in frames.iter().enumerate() {
+            assert_eq!(header.opcode, Opcode::Binary);
+            assert_eq!(payload[..4], (i as u32).to_be_bytes());
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn dropping_pending_next_futures_loses_no_message() {
+    bounded(async {
+        const COUNT: usize = 300;
+        // A small pipe, so that messages arrive in many pieces.
+        let (client_io, server_io) = tokio::io::duplex(512);
+        let server = tokio::spawn(async move {
+            let mut ws = accept(server_io).await.unwrap();
+            for i in 0..COUNT {
+                let text = format!("{i}:{}", letters(i, i * 13 % 3000));
+                ws.send(Message::from(text)).await.unwrap();
+            }
+            ws.close(None).await.unwrap();
+        });
+        let (mut ws, _) = connect_on(client_io, options()).await.unwrap();
+        let (mut received, mut cancelled_mid_message) = (Vec::new(), 0);
+        loop {
+            tokio::select! {
+                biased;
+                message = ws.next() => match message {
+                    Some(message) => received.push(message.unwrap()),
+                    None => break,
+                },
+                // Ready on its second poll: cancels the pending `next`.
+                () = tokio::task::yield_now() => {
+                    if ws.connection().buffered_len() > 0 {
+                        cancelled_mid_message += 1;
+                    }
+                }
+            }
+        }
+        assert!(
+            cancelled_mid_message > COUNT / 4,
+            "next was seldom cancelled with part of a message read: {cancelled_mid_message}"
+        );
+        assert_eq!(received.len(), COUNT);
+        for (i, message) in received.iter().enumerate() {
+            let text = format!("{i}:{}", letters(i, i * 13 % 3000));
+            assert_eq!(*message, Message::from(text));
+        }
+        server.await.unwrap();
+    })
+    .await;
+}
+
+// Halves.
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn halves_read_and_send_at_once_and_pongs_flow_meanwhile() {
+    bounded(async {
+        const COUNT: usize = 10_000;
+        let (listener, url) = listen().await;
+        // A tokio-tungstenite echo peer that pings every 1000 messages.
+        let peer = tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut ws = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            let (mut echoed, mut pings, mut pongs) = (0, Vec::new(), Vec::new());
+            while let Some(message) = ws.next().await {
+                match message.unwrap() {
+                    m @ (tungstenite::Message::Text(_) | tungstenite::Message::Binary(_)) => {
+                        ws.send(m).await.unwrap();
+                        echoed += 1;
+                        if echoed % 1000 == 500 {
+                            let payload = Bytes::from(format!("ping {echoed}"));
+                            ws.send(tungstenite::Message::Ping(payload.clone()))
+                                .await
+                                .unwrap();
+                            pings.push(payload);
+                        }
+                    }
+                    tungstenite::Message::Pong(payload) => pongs.push(payload),
+                    // The close reply goes out as the loop goes on.
+                    _ => {}
+                }
+            }
+            (echoed, pings, pongs)
+        });
+        let (ws, _) = connect(&url).await.unwrap();
+        let (mut read, mut write) = ws.split();
+        let writer = tokio::spawn(async move {
+            for i in 0..COUNT {
+                write
+                    .send(Message::from(format!("message {i}")))
+                    .await
+                    .unwrap();
+            }
+            write.flush().await.unwrap();
+            write
+        });
+        let reader = tokio::spawn(async move {
+            for i in 0..COUNT {
+                let message = read.next().await.unwrap().unwrap();
+                assert_eq!(message, Message::from(format!("message {i}")));
+            }
+            read
+        });
+        let (mut write, read) = (writer.await.unwrap(), reader.await.unwrap());
+        write.close(None).await.unwrap();
+        assert_eq!(read.state(), State::Closed);
+
+        let (echoed, pings, pongs) = peer.await.unwrap();
+        assert_eq!(echoed, COUNT);
+        assert_eq!(pings.len(), COUNT / 1000);
+        assert_eq!(pongs, pings, "every ping answered before the close");
+        let mut read = read;
+        assert!(read.next().await.is_none());
+        assert!(read.reunite(write).is_ok());
+    })
+    .await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_pong_the_read_half_waits_to_write_does_not_steal_the_write_halfs_wakeup() {
+    bounded(async {
+        let (ping_tx, ping_rx) = tokio::sync::oneshot::channel::<()>();
+        let (read_tx, read_rx) = tokio::sync::oneshot::channel::<()>();
+        let (frames_tx, frames_rx) = tokio::sync::oneshot::channel();
+        // No timers: only the transport wakes anyone here.
+        let options = options().config(Config::default()).write_limit(1024);
+        let ws = client_on_duplex(1024, options, |mut io| async move {
+            let _ = ping_rx.await;
+            io.write_all(&common::server_frame(true, Opcode::Ping, b"p"))
+                .await
+                .unwrap();
+            let _ = read_rx.await;
+            let (mut pending, mut frames) = (Vec::new(), Vec::new());
+            while !frames
+                .iter()
+                .any(|(h, _): &(Header, Bytes)| h.opcode == Opcode::Pong)
+            {
+                frames.push(read_frame(&mut io, &mut pending).await.unwrap());
+            }
+            let _ = frames_tx.send(frames);
+            std::future::pending::<()>().await;
+        })
+        .await;
+        let (mut read, mut write) = ws.split();
+        let yield_a_while = async || {
+            for _ in 0..20 {
+                tokio::task::yield_now().await;
+            }
+        };
+        // The write half waits for the transport first (the pipe is full)...
+        let writer = tokio::spawn(async move {
+            write
+                .send(Message::Binary(noise(1, 64 << 10).into()))
+                .await
+                .unwrap();
+            write
+        });
+        let reader = tokio::spawn(async move { read.next().await.map(|m| m.is_ok()) });
+        yield_a_while().await;
+        assert!(!writer.is_finished());
+        // ...then the read half waits for it too, to write a pong.
+        ping_tx.send(()).unwrap();
+        yield_a_while().await;
+        // Once the peer reads, both must be woken.
+        read_tx.send(()).unwrap();
+        let frames = frames_rx.await.unwrap();
+        let write = writer.await.unwrap();
+        assert_eq!(write.queued_output(), 0);
+        let opcodes: Vec<_> = frames.iter().map(|(h, _)| h.opcode).collect();
+        assert_eq!(opcodes, [Opcode::Binary, Opcode::Pong]);
+        reader.abort();
+    })
+    .await;
+}
