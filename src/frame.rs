@@ -119,6 +119,7 @@ pub(crate) struct Extent {
 impl Extent {
     /// Reads the lengths and key of the header at the start of `buf`, or
     /// `None` if they have not all arrived.
+    #[inline]
     pub(crate) fn read(buf: &[u8]) -> Option<Extent> {
         let second = *buf.get(1)?;
         let header_len = extent_len(second);
@@ -145,6 +146,7 @@ impl Extent {
 }
 
 /// The length of a header whose second byte is `second`.
+#[inline]
 fn extent_len(second: u8) -> usize {
     let extended = match second & 0x7F {
         126 => 2,

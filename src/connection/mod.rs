@@ -467,6 +467,7 @@ impl Connection {
     /// a ping, the close reply and the state change for a close, keepalive
     /// satisfied by its pong. Data that arrives after this end's close frame
     /// is discarded.
+    #[inline(always)]
     fn next_received(&mut self) -> Result<Option<Received>, Error> {
         loop {
             if !self.is_reading() {
@@ -643,6 +644,7 @@ impl Connection {
 
     /// The state allows sending and `len` more bytes fit; `interleaved`:
     /// the frame may go between the fragments of an unfinished message.
+    #[inline]
     fn check_send(&self, len: usize, interleaved: bool) -> Result<(), Error> {
         if self.state != State::Open {
             return Err(Error::NotOpen(self.state));

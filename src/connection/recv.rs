@@ -363,6 +363,7 @@ impl Receiver {
 
     /// Ends the message in progress, checking that text did not stop inside
     /// a code point.
+    #[inline]
     fn finish_message(&mut self) -> Result<(), Error> {
         if let Some(mut message) = self.message.take() {
             message.utf8.finish()?;

@@ -56,6 +56,7 @@ impl Sender {
     /// Checks that `len` more payload bytes fit under the output limit, and
     /// that no fragmented send is unfinished (`fragment` says whether the
     /// new frame continues one).
+    #[inline]
     pub(crate) fn check(&self, config: &Config, len: usize, fragment: bool) -> Result<(), Error> {
         if self.sending.is_some() && !fragment {
             return Err(Error::FragmentedSendInProgress);
