@@ -230,6 +230,18 @@ fn keepalive_stops_once_the_connection_closes() {
 }
 
 #[test]
+fn the_end_of_the_transport_stops_every_timer() {
+    let mut config = keepalive(1_000, Some(1_000));
+    config.close_timeout = Some(Duration::from_millis(1_000));
+    let mut conn = server(config);
+    conn.handle_timeout(at(0)).unwrap();
+    assert!(conn.poll_timeout().is_some());
+    assert_eq!(conn.receive_eof(), Err(Error::UnexpectedEof));
+    assert_eq!(conn.poll_timeout(), None);
+    assert!(conn.should_close_transport());
+}
+
+#[test]
 fn the_clock_never_runs_backwards() {
     let mut conn = server(keepalive(10_000, None));
     conn.handle_timeout(at(50_000)).unwrap();

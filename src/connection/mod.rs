@@ -377,7 +377,12 @@ impl Connection {
     /// [`should_close_transport`](Self::should_close_transport) turns true.
     pub fn receive_eof(&mut self) -> Result<(), Error> {
         match self.state {
-            State::Open | State::Closing => Err(self.fail(Error::UnexpectedEof)),
+            State::Open | State::Closing => {
+                let error = self.fail(Error::UnexpectedEof);
+                // Nothing can come from the peer any more: no timer waits.
+                self.timers.end_wait();
+                Err(error)
+            }
             State::Closed | State::Failed => {
                 self.timers.end_wait();
                 Ok(())
