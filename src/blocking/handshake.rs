@@ -34,7 +34,7 @@ pub fn connect_with(
     }
     let mut last_error = None;
     for addr in (target.host(), target.port()).to_socket_addrs()? {
-        let attempt = match remaining(&options, started)? {
+        let attempt = match remaining(options.open_timeout, started)? {
             Some(left) => TcpStream::connect_timeout(&addr, left),
             None => TcpStream::connect(addr),
         };
@@ -70,7 +70,7 @@ fn handshake_client<S: Transport>(
     stream.write_all(&request)?;
     let mut buf = vec![0; HANDSHAKE_READ];
     loop {
-        stream.set_read_timeout(remaining(options, started)?)?;
+        stream.set_read_timeout(remaining(options.open_timeout, started)?)?;
         let n = read_within(&mut stream, &mut buf)?;
         if n == 0 {
             return Err(io::Error::new(
@@ -123,15 +123,11 @@ fn accept_inner<S: Transport>(
     let mut accepting = Accepting::new(options.config.clone());
     let mut buf = vec![0; HANDSHAKE_READ];
     loop {
-        let left = options
-            .open_timeout
-            .map(|limit| limit.saturating_sub(started.elapsed()));
-        if left.is_some_and(|left| left.is_zero()) {
-            let _ = stream.shutdown();
-            return Err(Error::OpenTimeout);
-        }
-        stream.set_read_timeout(left)?;
-        let n = match read_within(&mut stream, &mut buf) {
+        let read = remaining(options.open_timeout, started).and_then(|left| {
+            stream.set_read_timeout(left)?;
+            read_within(&mut stream, &mut buf)
+        });
+        let n = match read {
             Ok(n) => n,
             Err(e) => {
                 let _ = stream.shutdown();
@@ -178,10 +174,10 @@ fn accept_inner<S: Transport>(
 
 /// What is left of the open timeout, or `OpenTimeout` if nothing is.
 fn remaining(
-    options: &ClientOptions,
+    open_timeout: Option<core::time::Duration>,
     started: Instant,
 ) -> Result<Option<core::time::Duration>, Error> {
-    match options.open_timeout {
+    match open_timeout {
         None => Ok(None),
         Some(limit) => {
             let left = limit.saturating_sub(started.elapsed());

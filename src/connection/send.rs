@@ -11,7 +11,9 @@ use bytes::Bytes;
 use super::recv::whole_message;
 use crate::config::Config;
 use crate::error::Error;
-use crate::frame::{Header, Opcode, RSV1};
+#[cfg(feature = "deflate")]
+use crate::frame::RSV1;
+use crate::frame::{Header, Opcode};
 use crate::message::{DataKind, Message};
 use crate::output::Output;
 use crate::random::RandomSource;
@@ -143,11 +145,6 @@ impl Sender {
         {
             return (compressed, RSV1);
         }
-        #[cfg(not(feature = "deflate"))]
-        if let Some(never) = self.deflater.as_deref() {
-            match *never {}
-        }
-        let _ = RSV1;
         (payload, 0)
     }
 
