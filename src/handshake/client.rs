@@ -22,7 +22,7 @@ use alloc::vec::Vec;
 use base64::Engine;
 
 use super::head::{
-    self, Head, HeadReader, RawHead, extension_name, is_field_value, is_token, list_elements,
+    self, Head, HeadReader, RawHead, ResponseHead, extension_name, is_field_value, is_token, list_elements,
     split_quoted_list, trim_ows,
 };
 use super::{HandshakeError, accept_key, http};
@@ -419,34 +419,15 @@ impl ClientHandshake {
     }
 
     fn read_response(&mut self, raw: RawHead) -> Result<Response, HandshakeError> {
-        let RawHead {
-            head: bytes,
-            leftover,
-            lines,
-        } = raw;
-        let mut slots = vec![httparse::EMPTY_HEADER; lines.max(1)];
-        let mut parsed = httparse::Response::new(&mut slots);
-        match parsed.parse(&bytes).map_err(head::httparse_error)? {
-            httparse::Status::Complete(n) if n == bytes.len() => {}
-            _ => return Err(HandshakeError::InvalidHttp),
+        let response = raw.into_response()?;
+        if response.status != 101 {
+            return Ok(Response::Rejected(Rejection::from_head(response)));
         }
-        let status = parsed.code.unwrap_or_default();
-        let version = parsed.version;
-        let reason = head::range_in(&bytes, parsed.reason.unwrap_or_default().as_bytes());
-        let fields = head::index(&bytes, parsed.headers);
-        let head = Head::new(bytes, fields);
-        if status != 101 {
-            return Ok(Response::Rejected(Rejection {
-                head,
-                status,
-                reason,
-                leftover,
-            }));
-        }
-        if version != Some(1) {
+        if response.version != 1 {
             return Err(HandshakeError::HttpVersion);
         }
-        self.validate(head, leftover).map(Response::Accepted)
+        self.validate(response.head, response.leftover)
+            .map(Response::Accepted)
     }
 
     fn validate(&mut self, head: Head, leftover: Vec<u8>) -> Result<Accepted, HandshakeError> {
@@ -650,6 +631,16 @@ pub struct Rejection {
 }
 
 impl Rejection {
+    /// A refusal from a parsed response head (a server's or a proxy's).
+    pub(crate) fn from_head(response: ResponseHead) -> Self {
+        Rejection {
+            head: response.head,
+            status: response.status,
+            reason: response.reason,
+            leftover: response.leftover,
+        }
+    }
+
     /// The status code (`302`, `401`, `403`, ...).
     #[must_use]
     pub fn status(&self) -> u16 {

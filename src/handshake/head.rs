@@ -133,6 +133,45 @@ impl HeadReader {
     }
 }
 
+/// A response head that has been parsed: its fields, status, HTTP minor
+/// version, reason phrase and the bytes that followed it.
+pub(crate) struct ResponseHead {
+    pub head: Head,
+    pub status: u16,
+    /// The `x` of `HTTP/1.x`.
+    pub version: u8,
+    pub reason: Range<usize>,
+    pub leftover: Vec<u8>,
+}
+
+impl RawHead {
+    /// Parses this head as a response (a WebSocket server's, a proxy's).
+    pub fn into_response(self) -> Result<ResponseHead, HandshakeError> {
+        let RawHead {
+            head: bytes,
+            leftover,
+            lines,
+        } = self;
+        let mut slots = alloc::vec![httparse::EMPTY_HEADER; lines.max(1)];
+        let mut parsed = httparse::Response::new(&mut slots);
+        match parsed.parse(&bytes).map_err(httparse_error)? {
+            httparse::Status::Complete(n) if n == bytes.len() => {}
+            _ => return Err(HandshakeError::InvalidHttp),
+        }
+        let status = parsed.code.unwrap_or_default();
+        let version = parsed.version.unwrap_or_default();
+        let reason = range_in(&bytes, parsed.reason.unwrap_or_default().as_bytes());
+        let fields = index(&bytes, parsed.headers);
+        Ok(ResponseHead {
+            head: Head::new(bytes, fields),
+            status,
+            version,
+            reason,
+            leftover,
+        })
+    }
+}
+
 /// The header fields of a parsed head, as ranges into the head's bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct Head {

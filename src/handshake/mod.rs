@@ -94,10 +94,12 @@ use sha1::{Digest, Sha1};
 pub mod client;
 pub(crate) mod head;
 mod http;
+pub mod proxy;
 pub mod server;
 
 pub use client::{Accepted, ClientHandshake, ClientRequest, Rejection, Response};
 pub use http::reject;
+pub use proxy::{ConnectHandshake, ConnectRequest, ProxyResponse, Tunnel};
 pub use server::{Accept, Parsed, Request, ServerHandshake};
 
 /// The GUID that RFC 6455 appends to the client's key.
