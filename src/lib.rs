@@ -58,6 +58,8 @@ pub mod mask;
 mod message;
 mod output;
 mod random;
+#[cfg(feature = "rustls")]
+pub mod tls;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod unmasker;

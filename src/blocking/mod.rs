@@ -36,7 +36,13 @@
 //! ```
 
 mod handshake;
+mod stream;
 mod websocket;
 
+#[cfg(feature = "rustls")]
+pub use handshake::accept_tls_with;
 pub use handshake::{accept, accept_with, connect, connect_on, connect_with};
+pub use stream::ClientStream;
+#[cfg(feature = "rustls")]
+pub use stream::TlsStream;
 pub use websocket::{Transport, WebSocket};

@@ -22,6 +22,16 @@ pub enum Error {
     Rejected(Box<Rejection>),
     /// The opening handshake did not finish within the open timeout.
     OpenTimeout,
+    /// The forward proxy refused to open a tunnel to the server (407 asks
+    /// for credentials, 403 or 502 refuse the target): its status, reason,
+    /// headers (`Proxy-Authenticate`) and the start of its body.
+    ProxyRefused(Box<Rejection>),
+    /// The TLS handshake or session failed: an untrusted certificate
+    /// ([`rustls::CertificateError::UnknownIssuer`]), one for another name
+    /// ([`NotValidForName`](rustls::CertificateError::NotValidForName)), an
+    /// alert from the peer, ...
+    #[cfg(feature = "rustls")]
+    Tls(rustls::Error),
 }
 
 impl Error {
@@ -32,6 +42,18 @@ impl Error {
             Error::Rejected(rejection) => Some(rejection),
             _ => None,
         }
+    }
+}
+
+/// What to check when a server answered an upgrade with `status`, if the
+/// status suggests that something in between did not pass the upgrade on.
+fn upgrade_hint(status: u16) -> Option<&'static str> {
+    match status {
+        200..=299 | 400 | 426 | 505 => Some(
+            "the server, or a proxy in between, did not take the upgrade: a reverse proxy \
+             must forward the Upgrade and Connection headers over HTTP/1.1",
+        ),
+        _ => None,
     }
 }
 
@@ -46,10 +68,45 @@ impl fmt::Display for Error {
                     "server refused the upgrade: {} {}",
                     r.status(),
                     r.reason()
-                )
+                )?;
+                match upgrade_hint(r.status()) {
+                    Some(hint) => write!(f, " ({hint})"),
+                    None => Ok(()),
+                }
             }
             Error::OpenTimeout => {
                 f.write_str("the opening handshake did not finish within the open timeout")
+            }
+            Error::ProxyRefused(r) => {
+                write!(
+                    f,
+                    "the proxy refused the tunnel: {} {}",
+                    r.status(),
+                    r.reason()
+                )?;
+                if r.status() == 407 {
+                    f.write_str(
+                        " (it wants credentials: give them in the proxy URL, \
+                         http://user:password@host:port)",
+                    )?;
+                }
+                Ok(())
+            }
+            #[cfg(feature = "rustls")]
+            Error::Tls(e) => {
+                write!(f, "TLS failed: {e}")?;
+                match e {
+                    rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => f
+                        .write_str(
+                            " (the certificate's issuer is not trusted: add its CA to \
+                             SSL_CERT_FILE, or pass a rustls::ClientConfig that trusts it)",
+                        ),
+                    rustls::Error::InvalidCertificate(
+                        rustls::CertificateError::NotValidForName
+                        | rustls::CertificateError::NotValidForNameContext { .. },
+                    ) => f.write_str(" (the certificate is for another host name)"),
+                    _ => Ok(()),
+                }
             }
         }
     }
@@ -60,13 +117,21 @@ impl std::error::Error for Error {
         match self {
             Error::Io(e) => Some(e),
             Error::Protocol(e) => Some(e),
+            #[cfg(feature = "rustls")]
+            Error::Tls(e) => Some(e),
             _ => None,
         }
     }
 }
 
 impl From<std::io::Error> for Error {
+    /// A TLS stream reports rustls' errors as I/O errors: those become
+    /// [`Error::Tls`].
     fn from(e: std::io::Error) -> Self {
+        #[cfg(feature = "rustls")]
+        if let Some(tls) = crate::tls::rustls_error(&e) {
+            return Error::Tls(tls.clone());
+        }
         Error::Io(e)
     }
 }

@@ -8,11 +8,13 @@
 
 mod error;
 mod options;
+mod proxy;
 mod steps;
 
 pub use error::Error;
 pub use options::{Answer, ClientOptions, ServerOptions};
-pub(crate) use steps::{AcceptStep, Accepting, Connecting, Then};
+pub(crate) use proxy::Proxy;
+pub(crate) use steps::{AcceptStep, Accepting, Connecting, Then, Tunneling};
 
 use alloc::string::String;
 use alloc::vec::Vec;

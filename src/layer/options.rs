@@ -4,6 +4,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::time::Duration;
 
+use super::proxy::ProxySetting;
 use crate::config::Config;
 use crate::handshake::{Accept, ClientRequest, HandshakeError};
 
@@ -27,6 +28,9 @@ pub struct ClientOptions {
     pub(crate) config: Config,
     pub(crate) open_timeout: Option<Duration>,
     pub(crate) write_limit: usize,
+    pub(crate) proxy: ProxySetting,
+    #[cfg(feature = "rustls")]
+    pub(crate) tls: Option<alloc::sync::Arc<rustls::ClientConfig>>,
 }
 
 impl ClientOptions {
@@ -40,6 +44,9 @@ impl ClientOptions {
             config: super::default_config(),
             open_timeout: Some(super::DEFAULT_OPEN_TIMEOUT),
             write_limit: super::DEFAULT_WRITE_LIMIT,
+            proxy: ProxySetting::Environment,
+            #[cfg(feature = "rustls")]
+            tls: None,
         }
     }
 
@@ -47,6 +54,37 @@ impl ClientOptions {
     /// transport (the tokio layer). Default 64 KiB.
     pub fn write_limit(mut self, bytes: usize) -> Self {
         self.write_limit = bytes;
+        self
+    }
+
+    /// Goes through this forward proxy: `http://[user:password@]host[:port]`
+    /// (user and password percent-encoded; sent as `Proxy-Authorization:
+    /// Basic`). The client asks it for a tunnel with `CONNECT`, for `ws://`
+    /// as for `wss://` (TLS then runs inside the tunnel).
+    ///
+    /// Without this or [`no_proxy`](Self::no_proxy), the proxy comes from
+    /// the environment, as curl reads it: `wss_proxy` then `https_proxy`
+    /// for `wss://`, `ws_proxy` then `http_proxy` for `ws://`, then
+    /// `all_proxy` (each in lower, then upper case; never `HTTP_PROXY`),
+    /// unless `no_proxy` lists the host (`*`, names that cover their
+    /// subdomains, `.domain`, addresses, `host:port`).
+    pub fn proxy(mut self, url: &str) -> Self {
+        self.proxy = ProxySetting::Url(url.to_string());
+        self
+    }
+
+    /// Connects directly, whatever the environment says.
+    pub fn no_proxy(mut self) -> Self {
+        self.proxy = ProxySetting::Off;
+        self
+    }
+
+    /// The TLS configuration for `wss://` (roots, client certificates,
+    /// ALPN). Default: [`tls::client_config`](crate::tls::client_config),
+    /// the platform's roots.
+    #[cfg(feature = "rustls")]
+    pub fn tls_config(mut self, config: alloc::sync::Arc<rustls::ClientConfig>) -> Self {
+        self.tls = Some(config);
         self
     }
 
@@ -87,6 +125,25 @@ impl ClientOptions {
     #[must_use]
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// The proxy to go through for `target`, if any.
+    pub(crate) fn proxy_for(
+        &self,
+        target: &ClientRequest,
+    ) -> std::io::Result<Option<super::Proxy>> {
+        super::proxy::choose(&self.proxy, target)
+    }
+
+    /// The TLS configuration for `wss://`.
+    #[cfg(feature = "rustls")]
+    pub(crate) fn tls_config_or_default(
+        &self,
+    ) -> std::io::Result<alloc::sync::Arc<rustls::ClientConfig>> {
+        match &self.tls {
+            Some(config) => Ok(alloc::sync::Arc::clone(config)),
+            None => crate::tls::client_config(),
+        }
     }
 
     /// The handshake request these options describe, and the config.

@@ -4,10 +4,13 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::{Answer, ClientOptions, Error, ServerResponse};
+use super::{Answer, ClientOptions, Error, Proxy, ServerResponse};
 use crate::config::Config;
 use crate::connection::Connection;
-use crate::handshake::{ClientHandshake, Request, Response, ServerHandshake};
+use crate::handshake::{
+    ClientHandshake, ClientRequest, ConnectHandshake, ProxyResponse, Request, Response,
+    ServerHandshake,
+};
 
 /// A server reading a client's request.
 pub(crate) struct Accepting {
@@ -118,6 +121,44 @@ impl Connecting {
                 Ok(Some((accepted.into_connection(), response)))
             }
             Some(Response::Rejected(rejection)) => Err(Error::Rejected(rejection.into())),
+        }
+    }
+}
+
+/// A client asking a forward proxy for a tunnel to the server.
+pub(crate) struct Tunneling {
+    handshake: ConnectHandshake,
+}
+
+impl Tunneling {
+    /// The CONNECT request to write to `proxy`, and the state that reads
+    /// its answer.
+    pub(crate) fn start(proxy: &Proxy, target: &ClientRequest) -> Result<(Vec<u8>, Self), Error> {
+        let (bytes, handshake) = proxy.connect_request(target).start()?;
+        Ok((bytes, Tunneling { handshake }))
+    }
+
+    /// Takes bytes from the proxy: `false` until the tunnel is open. A
+    /// refusal is [`Error::ProxyRefused`].
+    ///
+    /// Bytes after the proxy's 2xx would be the server's, before the client
+    /// has said anything; but the server speaks second both in TLS and in
+    /// the WebSocket handshake, so such bytes are refused, not passed on.
+    pub(crate) fn receive(&mut self, bytes: &[u8]) -> Result<bool, Error> {
+        match self.handshake.receive(bytes)? {
+            None => Ok(false),
+            Some(ProxyResponse::Refused(rejection)) => Err(Error::ProxyRefused(rejection.into())),
+            Some(ProxyResponse::Tunnel(tunnel)) if !tunnel.leftover().is_empty() => {
+                Err(Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::InvalidData,
+                    std::format!(
+                        "the proxy sent {} bytes after opening the tunnel, before the client \
+                         spoke",
+                        tunnel.leftover().len()
+                    ),
+                )))
+            }
+            Some(ProxyResponse::Tunnel(_)) => Ok(true),
         }
     }
 }

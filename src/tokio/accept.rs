@@ -19,10 +19,10 @@ const HANDSHAKE_READ: usize = 4096;
 ///
 /// A request that is not a WebSocket upgrade (plain HTTP: another method
 /// than GET, no `Upgrade: websocket`, HTTP/1.0) is answered with the
-/// response the handshake gives for it (400 naming the missing header, 405
-/// with `Allow: GET`, 505), the transport is shut down, and the handshake's
-/// error is returned. To serve plain HTTP on the same port, use
-/// [`accept_with`], which hands such requests back.
+/// response the handshake gives for it (426 with `Upgrade: websocket` and
+/// a hint about proxies, 405 with `Allow: GET`), the transport is shut
+/// down, and the handshake's error is returned. To serve plain HTTP on the
+/// same port, use [`accept_with`], which hands such requests back.
 pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
 ) -> Result<WebSocketStream<S>, layer::Error> {
@@ -74,6 +74,25 @@ pub async fn accept_with<S: AsyncRead + AsyncWrite + Unpin>(
 ) -> Result<Upgrade<WebSocketStream<S>, S>, layer::Error> {
     let (upgrade, _) = within(options.open_timeout, handshake(stream, &options, answer)).await?;
     Ok(upgrade)
+}
+
+/// Accepts a WebSocket over TLS: the TLS handshake with `tls` (see
+/// [`tls::server_config`](crate::tls::server_config)), then
+/// [`accept_with`]'s, both within the open timeout. Plain HTTP requests
+/// (an HTTPS page) come back as [`Upgrade::Http`] on the TLS stream.
+#[cfg(feature = "rustls")]
+pub async fn accept_tls_with<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+    tls: std::sync::Arc<rustls::ServerConfig>,
+    options: ServerOptions,
+    answer: impl FnMut(&Request) -> Answer,
+) -> Result<Upgrade<WebSocketStream<super::TlsStream<S>>, super::TlsStream<S>>, layer::Error> {
+    within(options.open_timeout, async {
+        let stream = tokio_rustls::TlsAcceptor::from(tls).accept(stream).await?;
+        let (upgrade, _) = handshake(stream, &options, answer).await?;
+        Ok(upgrade)
+    })
+    .await
 }
 
 /// The handshake; for a plain HTTP request, also how it is not an upgrade.

@@ -1,5 +1,6 @@
-//! The client side: connect to a `ws://` URL, or run the opening handshake
-//! on a transport of your own.
+//! The client side: connect to a `ws://` or `wss://` URL (through a
+//! proxy if need be), or run the opening handshake on a transport of your
+//! own.
 
 use std::future::Future;
 use std::io;
@@ -8,48 +9,128 @@ use std::vec;
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use ::tokio::net::TcpStream;
 
-use super::WebSocketStream;
+use super::{ClientStream, WebSocketStream};
 use crate::handshake::ClientRequest;
-use crate::layer::{self, ClientOptions, Connecting, ServerResponse};
+use crate::layer::{self, ClientOptions, Connecting, Proxy, ServerResponse, Tunneling};
 
 /// Bytes read at a time during the opening handshake.
 const HANDSHAKE_READ: usize = 4096;
 
-/// Connects to `url` (`ws://host[:port]/path`) with
-/// [`default_config`](crate::layer::default_config) and a 10 s open
-/// timeout: [`connect_with`] with [`ClientOptions::new`].
+/// Connects to `url` (`ws://` or `wss://`) with
+/// [`default_config`](crate::layer::default_config), a 10 s open timeout
+/// and the proxy from the environment, if it names one: [`connect_with`]
+/// with [`ClientOptions::new`].
 pub async fn connect(
     url: &str,
-) -> Result<(WebSocketStream<TcpStream>, ServerResponse), layer::Error> {
+) -> Result<(WebSocketStream<ClientStream>, ServerResponse), layer::Error> {
     connect_with(ClientOptions::new(url)).await
 }
 
-/// Connects over TCP to the host and port of `options`' URL (with
-/// `TCP_NODELAY` set) and runs the opening handshake; the open timeout
-/// bounds both, and running out is [`layer::Error::OpenTimeout`].
+/// Connects as `options` say and runs the opening handshake, all within
+/// the open timeout (running out is [`layer::Error::OpenTimeout`]): TCP to
+/// the server, or to the proxy, which is asked for a tunnel with `CONNECT`
+/// ([`ClientOptions::proxy`]); then, for `wss://`, TLS (feature `rustls`;
+/// without it `wss://` fails with an `Unsupported` I/O error); then the
+/// upgrade. `TCP_NODELAY` is set.
 ///
-/// A `wss://` URL fails with an [`Unsupported`](io::ErrorKind::Unsupported)
-/// I/O error for now: this layer has no TLS yet (run [`connect_on`] over a
-/// TLS stream of your own). A server that refuses the upgrade gives
-/// [`layer::Error::Rejected`], with its status and headers.
+/// A proxy that refuses is [`layer::Error::ProxyRefused`]; a server that
+/// refuses the upgrade is [`layer::Error::Rejected`], with its status and
+/// headers; a TLS failure (an untrusted or wrong certificate) is
+/// `layer::Error::Tls`.
 pub async fn connect_with(
     options: ClientOptions,
-) -> Result<(WebSocketStream<TcpStream>, ServerResponse), layer::Error> {
-    let request = ClientRequest::new(options.url())?;
-    if request.is_secure() {
-        return Err(layer::Error::Io(io::Error::new(
-            io::ErrorKind::Unsupported,
-            "wss:// needs TLS, which rfc6455::tokio does not provide yet; \
-             connect a TLS stream yourself and use connect_on",
-        )));
-    }
-    let open_timeout = options.open_timeout;
-    within(open_timeout, async move {
-        let stream = TcpStream::connect((request.host(), request.port())).await?;
-        stream.set_nodelay(true)?;
+) -> Result<(WebSocketStream<ClientStream>, ServerResponse), layer::Error> {
+    let target = ClientRequest::new(options.url())?;
+    let proxy = options.proxy_for(&target)?;
+    within(options.open_timeout, async {
+        let tcp = match &proxy {
+            Some(proxy) => {
+                let mut tcp = connect_tcp(&proxy.host, proxy.port)
+                    .await
+                    .map_err(|e| via_proxy(e, proxy))?;
+                open_tunnel(&mut tcp, proxy, &target).await?;
+                tcp
+            }
+            None => connect_tcp(target.host(), target.port()).await?,
+        };
+        let stream = if target.is_secure() {
+            start_tls(tcp, &target, &options).await?
+        } else {
+            ClientStream::Plain(tcp)
+        };
         handshake(stream, &options).await
     })
     .await
+}
+
+async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, layer::Error> {
+    let tcp = TcpStream::connect((host, port)).await?;
+    tcp.set_nodelay(true)?;
+    Ok(tcp)
+}
+
+/// Asks `proxy` for a tunnel to the target.
+async fn open_tunnel(
+    tcp: &mut TcpStream,
+    proxy: &Proxy,
+    target: &ClientRequest,
+) -> Result<(), layer::Error> {
+    let (request, mut tunneling) = Tunneling::start(proxy, target)?;
+    tcp.write_all(&request)
+        .await
+        .map_err(|e| via_proxy(e.into(), proxy))?;
+    let mut buf = [0; 1024];
+    loop {
+        let n = tcp
+            .read(&mut buf)
+            .await
+            .map_err(|e| via_proxy(e.into(), proxy))?;
+        if n == 0 {
+            return Err(via_proxy(
+                io::Error::from(io::ErrorKind::UnexpectedEof).into(),
+                proxy,
+            ));
+        }
+        if tunneling.receive(&buf[..n])? {
+            return Ok(());
+        }
+    }
+}
+
+/// Says which proxy an I/O error came from.
+fn via_proxy(error: layer::Error, proxy: &Proxy) -> layer::Error {
+    match error {
+        layer::Error::Io(e) => layer::Error::Io(io::Error::new(
+            e.kind(),
+            std::format!("proxy {}:{}: {e}", proxy.host, proxy.port),
+        )),
+        other => other,
+    }
+}
+
+/// The TLS handshake for `wss://`.
+#[cfg(feature = "rustls")]
+async fn start_tls(
+    tcp: TcpStream,
+    target: &ClientRequest,
+    options: &ClientOptions,
+) -> Result<ClientStream, layer::Error> {
+    let name = crate::tls::server_name(target.host())?;
+    let connector = tokio_rustls::TlsConnector::from(options.tls_config_or_default()?);
+    let tls = connector.connect(name, tcp).await?;
+    Ok(ClientStream::Tls(std::boxed::Box::new(tls)))
+}
+
+#[cfg(not(feature = "rustls"))]
+async fn start_tls(
+    _tcp: TcpStream,
+    _target: &ClientRequest,
+    _options: &ClientOptions,
+) -> Result<ClientStream, layer::Error> {
+    Err(layer::Error::Io(io::Error::new(
+        io::ErrorKind::Unsupported,
+        "wss:// needs TLS: enable the rustls feature of rfc6455",
+    )))
 }
 
 /// Runs the client's opening handshake on `stream`, a transport already

@@ -62,9 +62,15 @@ mod connect;
 mod driver;
 mod split;
 mod stream;
+mod transport;
 mod wakers;
 
+#[cfg(feature = "rustls")]
+pub use accept::accept_tls_with;
 pub use accept::{accept, accept_with};
 pub use connect::{connect, connect_on, connect_with};
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use stream::WebSocketStream;
+pub use transport::ClientStream;
+#[cfg(feature = "rustls")]
+pub use transport::TlsStream;
