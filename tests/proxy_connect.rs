@@ -97,12 +97,19 @@ fn other_statuses_refuse_the_tunnel() {
 #[test]
 fn the_answer_head_is_bounded_in_size_and_header_count() {
     let mut reading = ConnectRequest::new("h", 1).limits(64, 2).start().unwrap().1;
-    assert_eq!(reading.receive(b"HTTP/1.1 200 OK\r\n").unwrap().is_none(), true);
+    assert_eq!(
+        reading.receive(b"HTTP/1.1 200 OK\r\n").unwrap().is_none(),
+        true
+    );
     let error = reading.receive(&[b'a'; 64]).unwrap_err();
     assert_eq!(error, HandshakeError::TooLarge);
     assert_eq!(reading.receive(b"\r\n\r\n").unwrap_err(), error, "sticky");
 
-    let mut reading = ConnectRequest::new("h", 1).limits(1024, 2).start().unwrap().1;
+    let mut reading = ConnectRequest::new("h", 1)
+        .limits(1024, 2)
+        .start()
+        .unwrap()
+        .1;
     let many = b"HTTP/1.1 200 OK\r\na: 1\r\nb: 2\r\nc: 3\r\n\r\n";
     assert_eq!(
         reading.receive(many).unwrap_err(),
@@ -112,7 +119,11 @@ fn the_answer_head_is_bounded_in_size_and_header_count() {
 
 #[test]
 fn a_malformed_answer_is_an_error_and_a_result_is_final() {
-    for answer in [&b"SSH-2.0-OpenSSH_9.2\r\n\r\n"[..], b"HTTP/2 200\r\n\r\n", b"\r\n\r\n"] {
+    for answer in [
+        &b"SSH-2.0-OpenSSH_9.2\r\n\r\n"[..],
+        b"HTTP/2 200\r\n\r\n",
+        b"\r\n\r\n",
+    ] {
         assert_eq!(
             read_whole(answer).unwrap_err(),
             HandshakeError::InvalidHttp,
@@ -120,7 +131,12 @@ fn a_malformed_answer_is_an_error_and_a_result_is_final() {
         );
     }
     let mut reading = reader();
-    assert!(reading.receive(b"HTTP/1.1 200 OK\r\n\r\n").unwrap().is_some());
+    assert!(
+        reading
+            .receive(b"HTTP/1.1 200 OK\r\n\r\n")
+            .unwrap()
+            .is_some()
+    );
     assert_eq!(
         reading.receive(b"more").unwrap_err(),
         HandshakeError::AlreadyComplete
