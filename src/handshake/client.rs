@@ -17,15 +17,15 @@ use core::ops::Range;
 
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
-use alloc::vec;
 use alloc::vec::Vec;
 use base64::Engine;
 
 use super::head::{
-    self, Head, HeadReader, RawHead, ResponseHead, extension_name, is_field_value, is_token, list_elements,
+    Head, HeadReader, RawHead, ResponseHead, extension_name, is_field_value, is_token,
     split_quoted_list, trim_ows,
 };
-use super::{HandshakeError, accept_key, http};
+use super::negotiate::ClientOffer;
+use super::{HandshakeError, accept_key, http, rules};
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::random::RandomSource;
@@ -51,7 +51,7 @@ pub struct ClientRequest {
 }
 
 /// Request headers the handshake writes itself.
-const RESERVED_REQUEST_HEADERS: &[&str] = &[
+pub(super) const RESERVED_REQUEST_HEADERS: &[&str] = &[
     "Host",
     "Upgrade",
     "Connection",
@@ -241,11 +241,49 @@ impl ClientRequest {
 
     /// Writes the request with `nonce` as its key.
     fn write_request(
-        mut self,
+        self,
         nonce: [u8; 16],
         config: Config,
         random: Box<dyn RandomSource>,
     ) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+        let (offers, offer) = self.prepare(config, random)?;
+        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
+
+        let mut out = Vec::with_capacity(256);
+        out.extend_from_slice(b"GET ");
+        out.extend_from_slice(offers.resource.as_bytes());
+        out.extend_from_slice(b" HTTP/1.1\r\n");
+        http::field(&mut out, "Host", offers.authority.as_bytes());
+        http::field(&mut out, "Upgrade", b"websocket");
+        http::field(&mut out, "Connection", b"Upgrade");
+        http::field(&mut out, "Sec-WebSocket-Key", key.as_bytes());
+        http::field(&mut out, "Sec-WebSocket-Version", b"13");
+        http::list_field(&mut out, "Sec-WebSocket-Protocol", &offers.protocols);
+        http::list_field(&mut out, "Sec-WebSocket-Extensions", &offers.extensions);
+        for (name, value) in &offers.headers {
+            http::field(&mut out, name, value.as_bytes());
+        }
+        out.extend_from_slice(b"\r\n");
+
+        let handshake = ClientHandshake {
+            reader: HeadReader::new(offer.config.max_handshake_size, offer.config.max_headers),
+            expected_accept: accept_key(key.as_bytes()),
+            offer: Some(offer),
+        };
+        Ok((out, handshake))
+    }
+
+    /// What the request says, whatever carries it, and the offer to check
+    /// the answer against. Fails if a builder method was given a refused
+    /// value.
+    ///
+    /// With the `deflate` feature and `config.deflate.enabled`, the offers
+    /// end with permessage-deflate, unless the caller offered it by hand.
+    pub(super) fn prepare(
+        mut self,
+        config: Config,
+        random: Box<dyn RandomSource>,
+    ) -> Result<(Offers, ClientOffer), HandshakeError> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -273,35 +311,23 @@ impl ClientRequest {
                 None
             }
         };
-
-        let key = base64::engine::general_purpose::STANDARD.encode(nonce);
-
-        let mut out = Vec::with_capacity(256);
-        out.extend_from_slice(b"GET ");
-        out.extend_from_slice(self.resource.as_bytes());
-        out.extend_from_slice(b" HTTP/1.1\r\n");
-        http::field(&mut out, "Host", self.host_header().as_bytes());
-        http::field(&mut out, "Upgrade", b"websocket");
-        http::field(&mut out, "Connection", b"Upgrade");
-        http::field(&mut out, "Sec-WebSocket-Key", key.as_bytes());
-        http::field(&mut out, "Sec-WebSocket-Version", b"13");
-        http::list_field(&mut out, "Sec-WebSocket-Protocol", &self.protocols);
-        http::list_field(&mut out, "Sec-WebSocket-Extensions", &extensions);
-        for (name, value) in &self.headers {
-            http::field(&mut out, name, value.as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
-
-        let handshake = ClientHandshake {
-            reader: HeadReader::new(config.max_handshake_size, config.max_headers),
-            expected_accept: accept_key(key.as_bytes()),
-            protocols: self.protocols,
+        let offer = ClientOffer {
+            protocols: self.protocols.clone(),
             extension_names,
             #[cfg(feature = "deflate")]
             deflate,
-            connection: Some(PendingConnection { config, random }),
+            config,
+            random,
         };
-        Ok((out, handshake))
+        let offers = Offers {
+            authority: self.host_header(),
+            secure: self.secure,
+            resource: self.resource,
+            protocols: self.protocols,
+            extensions,
+            headers: self.headers,
+        };
+        Ok((offers, offer))
     }
 
     /// The `Host` header: brackets around IPv6, the port if not the default.
@@ -320,6 +346,21 @@ impl ClientRequest {
         }
         h
     }
+}
+
+/// What a client's request says, before it is written as an HTTP/1.1 head
+/// or as `http` types.
+#[derive(Debug)]
+pub(super) struct Offers {
+    /// `host[:port]`, the port only if not the scheme's default.
+    pub authority: String,
+    pub secure: bool,
+    /// Path and query, at least `/`.
+    pub resource: String,
+    pub protocols: Vec<String>,
+    /// Extension offers, permessage-deflate's last.
+    pub extensions: Vec<String>,
+    pub headers: Vec<(String, String)>,
 }
 
 /// Splits `host[:port]` or `[v6]:port`: (host, whether IPv6, port).
@@ -366,32 +407,10 @@ fn parse_authority(authority: &str) -> Result<(&str, bool, Option<u16>), Handsha
 /// ([`Config::max_handshake_size`], [`Config::max_headers`]).
 #[derive(Debug)]
 pub struct ClientHandshake {
-    /// What the connection is made with; handed to [`Accepted`].
-    connection: Option<PendingConnection>,
     reader: HeadReader,
     expected_accept: String,
-    protocols: Vec<String>,
-    /// Names of the extensions offered.
-    extension_names: Vec<Vec<u8>>,
-    /// The permessage-deflate settings offered, if the handshake made the
-    /// offer (not if the caller offered it by hand).
-    #[cfg(feature = "deflate")]
-    deflate: Option<crate::deflate::DeflateConfig>,
-}
-
-/// The configuration and random source of the connection to be, from
-/// [`ClientRequest::start`] to [`Accepted::into_connection`].
-struct PendingConnection {
-    config: Config,
-    random: Box<dyn RandomSource>,
-}
-
-impl fmt::Debug for PendingConnection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("PendingConnection")
-            .field("config", &self.config)
-            .finish_non_exhaustive()
-    }
+    /// What was offered; handed to [`Accepted`].
+    offer: Option<ClientOffer>,
 }
 
 impl ClientHandshake {
@@ -431,59 +450,19 @@ impl ClientHandshake {
     }
 
     fn validate(&mut self, head: Head, leftover: Vec<u8>) -> Result<Accepted, HandshakeError> {
-        if !head.has_token("Upgrade", "websocket") {
-            return Err(HandshakeError::MissingUpgrade);
-        }
-        if !head.has_token("Connection", "upgrade") {
-            return Err(HandshakeError::MissingConnectionUpgrade);
-        }
-        let accept = head
-            .single("Sec-WebSocket-Accept")?
+        rules::require_upgrade(&head)?;
+        let accept = rules::single(&head, "Sec-WebSocket-Accept")?
             .ok_or(HandshakeError::InvalidAcceptKey)?;
-        if trim_ows(head.slice(&accept)) != self.expected_accept.as_bytes() {
+        if trim_ows(accept) != self.expected_accept.as_bytes() {
             return Err(HandshakeError::InvalidAcceptKey);
         }
-
-        let mut protocol = None;
-        for value in head.values("Sec-WebSocket-Protocol") {
-            for p in list_elements(value) {
-                if protocol.is_some() {
-                    return Err(HandshakeError::InvalidProtocol);
-                }
-                if !self.protocols.iter().any(|o| o.as_bytes() == p) {
-                    return Err(HandshakeError::ProtocolNotOffered);
-                }
-                protocol = Some(head.range_of(p));
-            }
-        }
-
-        let mut extensions = Vec::new();
+        let offer = self.offer.as_ref().ok_or(HandshakeError::AlreadyComplete)?;
+        let answer = offer.check_answer(&head)?;
+        let protocol = answer.protocol.map(|p| head.range_of(p));
+        let extensions = answer.extensions.iter().map(|e| head.range_of(e)).collect();
         #[cfg(feature = "deflate")]
-        let mut deflate = None;
-        for value in head.values("Sec-WebSocket-Extensions") {
-            split_quoted_list(value, |element| {
-                if !is_field_value(element) || core::str::from_utf8(element).is_err() {
-                    return Err(HandshakeError::InvalidExtension);
-                }
-                let name = extension_name(element);
-                if !self
-                    .extension_names
-                    .iter()
-                    .any(|o| o.eq_ignore_ascii_case(name))
-                {
-                    return Err(HandshakeError::ExtensionNotOffered);
-                }
-                #[cfg(feature = "deflate")]
-                self.accept_deflate(element, &mut deflate)?;
-                extensions.push(head.range_of(element));
-                Ok(())
-            })?;
-        }
-
-        let connection = self
-            .connection
-            .take()
-            .ok_or(HandshakeError::AlreadyComplete)?;
+        let deflate = answer.deflate;
+        let offer = self.offer.take().ok_or(HandshakeError::AlreadyComplete)?;
         Ok(Accepted {
             head,
             protocol,
@@ -491,30 +470,8 @@ impl ClientHandshake {
             leftover,
             #[cfg(feature = "deflate")]
             deflate,
-            connection,
+            offer,
         })
-    }
-
-    /// Checks an accepted extension element that is `permessage-deflate`,
-    /// if the handshake made the offer, into `negotiated`.
-    #[cfg(feature = "deflate")]
-    fn accept_deflate(
-        &self,
-        element: &[u8],
-        negotiated: &mut Option<crate::deflate::DeflateParams>,
-    ) -> Result<(), HandshakeError> {
-        let Some(offered) = &self.deflate else {
-            return Ok(());
-        };
-        if !crate::deflate::is_permessage_deflate(element) {
-            return Ok(());
-        }
-        if negotiated.is_some() {
-            return Err(HandshakeError::InvalidDeflateParams);
-        }
-        let text = core::str::from_utf8(element).map_err(|_| HandshakeError::InvalidExtension)?;
-        *negotiated = Some(crate::deflate::client_accept(offered, text)?);
-        Ok(())
     }
 }
 
@@ -537,7 +494,7 @@ pub struct Accepted {
     leftover: Vec<u8>,
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::DeflateParams>,
-    connection: PendingConnection,
+    offer: ClientOffer,
 }
 
 impl Accepted {
@@ -594,16 +551,12 @@ impl Accepted {
     /// permessage-deflate negotiated (`Accepted::deflate`), it compresses.
     #[must_use]
     pub fn into_connection(self) -> Connection {
-        let PendingConnection { config, random } = self.connection;
-        let mut conn = Connection::client_with_random(config, random)
-            .with_extensions(self.extensions.iter().map(|r| self.head.str(r)));
-        if let Some(range) = &self.protocol {
-            conn = conn.with_protocol(self.head.str(range));
-        }
-        #[cfg(feature = "deflate")]
-        if let Some(params) = self.deflate {
-            conn = conn.with_deflate(params);
-        }
+        let mut conn = self.offer.connection(
+            self.protocol.as_ref().map(|r| self.head.str(r)),
+            self.extensions.iter().map(|r| self.head.str(r)),
+            #[cfg(feature = "deflate")]
+            self.deflate,
+        );
         conn.receive(&self.leftover);
         conn
     }

@@ -226,23 +226,6 @@ impl Head {
         self.values(name).next()
     }
 
-    /// The value of a field that may appear at most once, with its range.
-    pub fn single(&self, name: &'static str) -> Result<Option<Range<usize>>, HandshakeError> {
-        let mut ranges = self.ranges(name);
-        let first = ranges.next();
-        if ranges.next().is_some() {
-            return Err(HandshakeError::DuplicateHeader(name));
-        }
-        Ok(first)
-    }
-
-    /// Whether any field called `name` lists `token` (case-insensitive).
-    pub fn has_token(&self, name: &str, token: &str) -> bool {
-        self.values(name)
-            .flat_map(list_elements)
-            .any(|t| t.eq_ignore_ascii_case(token.as_bytes()))
-    }
-
     /// The range of `sub`, a subslice of this head.
     pub fn range_of(&self, sub: &[u8]) -> Range<usize> {
         range_in(&self.bytes, sub)

@@ -92,9 +92,15 @@ use base64::Engine;
 use sha1::{Digest, Sha1};
 
 pub mod client;
+#[cfg(feature = "http")]
+pub mod extended_connect;
 pub(crate) mod head;
 mod http;
+#[cfg(feature = "http")]
+pub mod http_types;
+mod negotiate;
 pub mod proxy;
+mod rules;
 pub mod server;
 
 pub use client::{Accepted, ClientHandshake, ClientRequest, Rejection, Response};
@@ -147,7 +153,8 @@ pub enum HandshakeError {
     UnsupportedScheme,
     /// A client URL had a fragment (`#...`), which RFC 6455 forbids.
     FragmentInUri,
-    /// The request had no (or an empty) `Host` header. (400)
+    /// The request had no (or an empty) `Host` header; over HTTP/2 or
+    /// HTTP/3, no `:authority`. (400)
     MissingHost,
     /// A header that may appear only once appeared more than once. (400)
     DuplicateHeader(&'static str),
@@ -188,6 +195,23 @@ pub enum HandshakeError {
     /// `receive` was called again after the handshake had produced its
     /// result.
     AlreadyComplete,
+    /// A header field that this kind of handshake forbids was present:
+    /// over HTTP/2 and HTTP/3 (RFC 8441, RFC 9220), `Sec-WebSocket-Key`,
+    /// `Sec-WebSocket-Accept`, `Upgrade` and `Connection`. (400)
+    ForbiddenHeader(&'static str),
+    /// An HTTP/2 or HTTP/3 request's method was not `CONNECT`. (405)
+    NotConnect,
+    /// An extended CONNECT request had no `:protocol`, or one other than
+    /// `websocket`. (400)
+    MissingProtocol,
+    /// The server answered with this status instead of accepting (a
+    /// response given as `http` types; the HTTP/1.1 reader returns a
+    /// [`Rejection`] instead, with the headers).
+    Rejected(u16),
+    /// The HTTP/2 or HTTP/3 peer did not advertise
+    /// `SETTINGS_ENABLE_CONNECT_PROTOCOL` (RFC 8441 section 3), so an
+    /// extended CONNECT must not be tried.
+    ConnectProtocolDisabled,
 }
 
 impl HandshakeError {
@@ -210,8 +234,10 @@ impl HandshakeError {
             | HandshakeError::MissingKey
             | HandshakeError::InvalidKey
             | HandshakeError::InvalidProtocol
-            | HandshakeError::InvalidExtension => 400,
-            HandshakeError::NotGet => 405,
+            | HandshakeError::InvalidExtension
+            | HandshakeError::ForbiddenHeader(_)
+            | HandshakeError::MissingProtocol => 400,
+            HandshakeError::NotGet | HandshakeError::NotConnect => 405,
             HandshakeError::UnsupportedVersion => 426,
             HandshakeError::TooLarge | HandshakeError::TooManyHeaders => 431,
             HandshakeError::HttpVersion => 505,
@@ -222,13 +248,16 @@ impl HandshakeError {
             | HandshakeError::InvalidDeflateParams
             | HandshakeError::InvalidAcceptKey
             | HandshakeError::InvalidHeader
-            | HandshakeError::AlreadyComplete => return None,
+            | HandshakeError::AlreadyComplete
+            | HandshakeError::Rejected(_)
+            | HandshakeError::ConnectProtocolDisabled => return None,
         })
     }
 
     /// Whether the head was a whole HTTP request that is simply not a
     /// WebSocket upgrade: another method than GET, no `Upgrade: websocket`,
-    /// or HTTP/1.0. A server that shares its port with plain HTTP routes can
+    /// or HTTP/1.0; over HTTP/2 or HTTP/3, another method than CONNECT or a
+    /// CONNECT without `:protocol: websocket`. A server that shares its port with plain HTTP routes can
     /// serve such a request itself (the bytes it read are the request);
     /// any other error is a broken upgrade, answered with
     /// [`response`](Self::response).
@@ -236,7 +265,11 @@ impl HandshakeError {
     pub fn is_plain_http(&self) -> bool {
         matches!(
             self,
-            HandshakeError::NotGet | HandshakeError::MissingUpgrade | HandshakeError::HttpVersion
+            HandshakeError::NotGet
+                | HandshakeError::MissingUpgrade
+                | HandshakeError::HttpVersion
+                | HandshakeError::NotConnect
+                | HandshakeError::MissingProtocol
         )
     }
 
@@ -275,7 +308,7 @@ impl fmt::Display for HandshakeError {
             HandshakeError::InvalidUri => f.write_str("malformed request target or URL"),
             HandshakeError::UnsupportedScheme => f.write_str("URL scheme is not ws or wss"),
             HandshakeError::FragmentInUri => f.write_str("URL has a fragment"),
-            HandshakeError::MissingHost => f.write_str("missing Host header"),
+            HandshakeError::MissingHost => f.write_str("missing Host header (or :authority)"),
             HandshakeError::DuplicateHeader(name) => write!(f, "{name} header appears twice"),
             HandshakeError::MissingUpgrade => {
                 f.write_str("Upgrade header does not contain \"websocket\"")
@@ -308,6 +341,23 @@ impl fmt::Display for HandshakeError {
                 f.write_str("header name or value is not allowed (bad token, CR/LF, or reserved)")
             }
             HandshakeError::AlreadyComplete => f.write_str("the handshake has already completed"),
+            HandshakeError::ForbiddenHeader(name) => {
+                write!(f, "{name} header is not allowed in this handshake")
+            }
+            HandshakeError::NotConnect => f.write_str("request method is not CONNECT"),
+            HandshakeError::MissingProtocol => {
+                f.write_str(":protocol pseudo-header is missing or not \"websocket\"")
+            }
+            HandshakeError::Rejected(status) => {
+                write!(
+                    f,
+                    "server answered with status {status} instead of accepting"
+                )
+            }
+            HandshakeError::ConnectProtocolDisabled => f.write_str(
+                "peer did not advertise SETTINGS_ENABLE_CONNECT_PROTOCOL: \
+                 no WebSocket over this HTTP/2 or HTTP/3 connection",
+            ),
         }
     }
 }

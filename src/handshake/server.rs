@@ -24,19 +24,15 @@
 use core::fmt;
 use core::ops::Range;
 
+use super::head::{self, Head, HeadReader, RawHead, is_field_value};
+use super::negotiate::Agreed;
+use super::{HandshakeError, accept_key, http, rules};
+use crate::config::Config;
+use crate::connection::Connection;
 use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
-use base64::Engine;
-
-use super::head::{
-    self, Head, HeadReader, RawHead, extension_name, is_field_value, is_token, list_elements,
-    split_quoted_list, trim_ows,
-};
-use super::{HandshakeError, accept_key, http};
-use crate::config::Config;
-use crate::connection::Connection;
 
 /// Reads a client's opening handshake, in whatever chunks it arrives.
 ///
@@ -293,20 +289,29 @@ impl Request {
     /// did not offer, and [`HandshakeError::InvalidHeader`] if an extra
     /// header was refused (see [`Accept::header`]).
     pub fn accept(self, accept: Accept) -> Result<(Vec<u8>, Connection), HandshakeError> {
-        #[cfg(feature = "deflate")]
-        let (accept, deflate) = self.negotiate_deflate(accept, &self.config.deflate);
-        let response = self.response(&accept)?;
-        let mut conn = Connection::server(*self.config)
-            .with_extensions(accept.extensions.iter().map(String::as_str));
-        if let Some(protocol) = &accept.protocol {
-            conn = conn.with_protocol(protocol);
+        let protocols: Vec<&str> = self.protocols().collect();
+        let extensions: Vec<&str> = self.extensions().collect();
+        let agreed = Agreed::new(accept, &protocols, &extensions, &self.config)?;
+        let mut out = Vec::with_capacity(160);
+        http::status_line(&mut out, 101);
+        http::field(&mut out, "Upgrade", b"websocket");
+        http::field(&mut out, "Connection", b"Upgrade");
+        http::field(
+            &mut out,
+            "Sec-WebSocket-Accept",
+            accept_key(self.key().as_bytes()).as_bytes(),
+        );
+        if let Some(p) = &agreed.protocol {
+            http::field(&mut out, "Sec-WebSocket-Protocol", p.as_bytes());
         }
-        #[cfg(feature = "deflate")]
-        if let Some(params) = deflate {
-            conn = conn.with_deflate(params);
+        http::list_field(&mut out, "Sec-WebSocket-Extensions", &agreed.extensions);
+        for (name, value) in &agreed.headers {
+            http::field(&mut out, name, value.as_bytes());
         }
+        out.extend_from_slice(b"\r\n");
+        let mut conn = agreed.server_connection(*self.config);
         conn.receive(&self.leftover);
-        Ok((response, conn))
+        Ok((out, conn))
     }
 
     /// The permessage-deflate parameters [`accept`](Self::accept) would
@@ -321,89 +326,6 @@ impl Request {
         config: &crate::deflate::DeflateConfig,
     ) -> Option<crate::deflate::DeflateParams> {
         crate::deflate::server_negotiate(config, self.extensions()).map(|(params, _)| params)
-    }
-
-    /// Adds the negotiated permessage-deflate element to `accept`, unless
-    /// the caller chose one by hand or nothing was negotiated.
-    #[cfg(feature = "deflate")]
-    fn negotiate_deflate(
-        &self,
-        mut accept: Accept,
-        config: &crate::deflate::DeflateConfig,
-    ) -> (Accept, Option<crate::deflate::DeflateParams>) {
-        let mut by_hand = false;
-        for extension in &accept.extensions {
-            // A malformed element makes `response` fail anyway.
-            let _ = split_quoted_list(extension.as_bytes(), |element| {
-                by_hand |= crate::deflate::is_permessage_deflate(element);
-                Ok(())
-            });
-        }
-        if by_hand {
-            return (accept, None);
-        }
-        match crate::deflate::server_negotiate(config, self.extensions()) {
-            Some((params, element)) => {
-                accept.extensions.push(element);
-                (accept, Some(params))
-            }
-            None => (accept, None),
-        }
-    }
-
-    fn response(&self, accept: &Accept) -> Result<Vec<u8>, HandshakeError> {
-        if let Some(e) = accept.error {
-            return Err(e);
-        }
-        if let Some(p) = &accept.protocol
-            && !self.protocols().any(|offered| offered == p)
-        {
-            return Err(HandshakeError::ProtocolNotOffered);
-        }
-        for extension in &accept.extensions {
-            let mut elements = 0;
-            split_quoted_list(extension.as_bytes(), |element| {
-                elements += 1;
-                let name = extension_name(element);
-                if !is_token(name) {
-                    return Err(HandshakeError::InvalidHeader);
-                }
-                let offered = self
-                    .extensions()
-                    .any(|o| extension_name(o.as_bytes()).eq_ignore_ascii_case(name));
-                if offered {
-                    Ok(())
-                } else {
-                    Err(HandshakeError::ExtensionNotOffered)
-                }
-            })
-            .map_err(|e| match e {
-                HandshakeError::InvalidExtension => HandshakeError::InvalidHeader,
-                e => e,
-            })?;
-            if elements == 0 {
-                return Err(HandshakeError::InvalidHeader);
-            }
-        }
-
-        let mut out = Vec::with_capacity(160);
-        http::status_line(&mut out, 101);
-        http::field(&mut out, "Upgrade", b"websocket");
-        http::field(&mut out, "Connection", b"Upgrade");
-        http::field(
-            &mut out,
-            "Sec-WebSocket-Accept",
-            accept_key(self.key().as_bytes()).as_bytes(),
-        );
-        if let Some(p) = &accept.protocol {
-            http::field(&mut out, "Sec-WebSocket-Protocol", p.as_bytes());
-        }
-        http::list_field(&mut out, "Sec-WebSocket-Extensions", &accept.extensions);
-        for (name, value) in &accept.headers {
-            http::field(&mut out, name, value.as_bytes());
-        }
-        out.extend_from_slice(b"\r\n");
-        Ok(out)
     }
 
     /// A complete response refusing this request with `status` (a reason
@@ -434,78 +356,20 @@ fn validate(
     target: Range<usize>,
     leftover: Vec<u8>,
 ) -> Result<Request, HandshakeError> {
-    let host = head.single("Host")?.ok_or(HandshakeError::MissingHost)?;
-    let host_value = head.slice(&host);
-    if trim_ows(host_value).is_empty() {
-        return Err(HandshakeError::MissingHost);
-    }
-    if core::str::from_utf8(host_value).is_err() {
-        return Err(HandshakeError::InvalidHttp);
-    }
-    let host = head.range_of(trim_ows(host_value));
-
-    if !head.has_token("Upgrade", "websocket") {
-        return Err(HandshakeError::MissingUpgrade);
-    }
-    if !head.has_token("Connection", "upgrade") {
-        return Err(HandshakeError::MissingConnectionUpgrade);
-    }
-    // A body would be taken for frames.
-    if head.value("Transfer-Encoding").is_some()
-        || head.values("Content-Length").any(|v| trim_ows(v) != b"0")
-    {
-        return Err(HandshakeError::InvalidHttp);
-    }
-
-    match head.single("Sec-WebSocket-Version")? {
-        Some(v) if trim_ows(head.slice(&v)) == b"13" => {}
-        _ => return Err(HandshakeError::UnsupportedVersion),
-    }
-
-    let key = head
-        .single("Sec-WebSocket-Key")?
-        .ok_or(HandshakeError::MissingKey)?;
-    let key = trim_ows(head.slice(&key));
-    let mut decoded = [0u8; 18];
-    let valid_key = key.len() == 24
-        && base64::engine::general_purpose::STANDARD.decode_slice(key, &mut decoded) == Ok(16);
-    if !valid_key {
-        return Err(HandshakeError::InvalidKey);
-    }
-    let key = head.range_of(key);
-
-    let origin = match head.single("Origin")? {
-        Some(r) => {
-            let value = trim_ows(head.slice(&r));
-            if core::str::from_utf8(value).is_err() {
-                return Err(HandshakeError::InvalidHttp);
-            }
-            Some(head.range_of(value))
-        }
-        None => None,
-    };
-
-    let mut protocols = Vec::new();
-    for value in head.values("Sec-WebSocket-Protocol") {
-        for p in list_elements(value) {
-            if !is_token(p) {
-                return Err(HandshakeError::InvalidProtocol);
-            }
-            protocols.push(head.range_of(p));
-        }
-    }
-
-    let mut extensions = Vec::new();
-    for value in head.values("Sec-WebSocket-Extensions") {
-        split_quoted_list(value, |element| {
-            let text_ok = is_field_value(element) && core::str::from_utf8(element).is_ok();
-            if !text_ok || !is_token(extension_name(element)) {
-                return Err(HandshakeError::InvalidExtension);
-            }
-            extensions.push(head.range_of(element));
-            Ok(())
-        })?;
-    }
+    let host = head.range_of(rules::host(&head)?);
+    rules::require_upgrade(&head)?;
+    rules::forbid_body(&head)?;
+    rules::require_version(&head)?;
+    let key = head.range_of(rules::client_key(&head)?);
+    let origin = rules::origin(&head)?.map(|o| head.range_of(o));
+    let protocols = rules::offered_protocols(&head)?
+        .into_iter()
+        .map(|p| head.range_of(p))
+        .collect();
+    let extensions = rules::extension_elements(&head, |_| Ok(()))?
+        .into_iter()
+        .map(|e| head.range_of(e))
+        .collect();
 
     Ok(Request {
         head,
@@ -575,14 +439,14 @@ fn split_target(target: &str) -> (&str, Option<&str>) {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 #[must_use]
 pub struct Accept {
-    protocol: Option<String>,
-    extensions: Vec<String>,
-    headers: Vec<(String, String)>,
-    error: Option<HandshakeError>,
+    pub(super) protocol: Option<String>,
+    pub(super) extensions: Vec<String>,
+    pub(super) headers: Vec<(String, String)>,
+    pub(super) error: Option<HandshakeError>,
 }
 
 /// Response headers the handshake writes itself.
-const RESERVED_RESPONSE_HEADERS: &[&str] = &[
+pub(super) const RESERVED_RESPONSE_HEADERS: &[&str] = &[
     "Upgrade",
     "Connection",
     "Sec-WebSocket-Accept",
