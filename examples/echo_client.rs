@@ -1,10 +1,16 @@
 //! A line-oriented client on the tokio layer.
 //!
-//! `cargo run --features tokio --example echo_client URL [--protocol P]...`
-//! connects, sends each line of standard input as a text message, prints
+//! `cargo run --features tokio --example echo_client URL [--protocol P]...
+//! [--proxy URL]` connects, sends each line of standard input as a text message, prints
 //! each message received on its own line, and closes with 1000 at the end of
 //! input (after waiting up to 10 s for the echoes of what it sent). Exits 0
 //! after a clean close, non-zero with a message otherwise.
+//!
+//! `wss://` URLs need `--features tokio,rustls`; the server's certificate
+//! must chain to a root of the platform, or of `SSL_CERT_FILE` (the demo
+//! server's `--tls` prints the file to use). Without `--proxy`, the proxy
+//! comes from the environment (`wss_proxy`, `https_proxy`, `ws_proxy`,
+//! `http_proxy`, `all_proxy`, `no_proxy`).
 
 use std::process::ExitCode;
 use std::time::Duration;
@@ -31,11 +37,12 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let url = args
         .next()
-        .ok_or("usage: echo_client URL [--protocol P]...")?;
+        .ok_or("usage: echo_client URL [--protocol P]... [--proxy URL]")?;
     let mut options = ClientOptions::new(&url);
     while let Some(arg) = args.next() {
         match (arg.as_str(), args.next()) {
             ("--protocol", Some(protocol)) => options = options.protocol(&protocol),
+            ("--proxy", Some(proxy)) => options = options.proxy(&proxy),
             _ => return Err(format!("unexpected argument {arg}").into()),
         }
     }

@@ -7,39 +7,98 @@
 //! `/echo` upgrades, selects the first offered subprotocol it knows, and echoes
 //! every message. Other paths get 404; bad upgrades get the handshake's
 //! rejection response.
+//!
+//! `cargo run --features rustls --example echo_server -- --tls [ADDR]`
+//! serves the same over HTTPS and WSS, with a certificate signed by a
+//! certificate authority made at start; the CA's certificate is written to
+//! a file (printed) for clients to trust: `SSL_CERT_FILE=that-file` for
+//! `echo_client`, or a browser's certificate settings.
 
 use std::error::Error;
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
+use std::net::TcpListener;
 use std::thread;
 
-use rfc6455::blocking;
-use rfc6455::handshake::{self, Request};
+use rfc6455::Config;
+use rfc6455::blocking::{self, Transport, WebSocket};
+use rfc6455::handshake::{self, HandshakeError, Request, ServerHandshake};
 use rfc6455::layer::{Answer, HttpRequest, ServerOptions, Upgrade};
+
+#[cfg(feature = "rustls")]
+#[path = "support/certs.rs"]
+mod certs;
 
 const PAGE: &str = include_str!("echo_page.html");
 const KNOWN_PROTOCOLS: [&str; 2] = ["soap", "xmpp"];
 
 fn main() -> Result<(), Box<dyn Error>> {
-    let addr = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "127.0.0.1:9001".into());
+    let mut addr = "127.0.0.1:9001".to_string();
+    let mut tls = false;
+    for arg in std::env::args().skip(1) {
+        match arg.as_str() {
+            "--tls" => tls = true,
+            _ => addr = arg,
+        }
+    }
     let listener = TcpListener::bind(&addr)?;
-    println!("echo server on http://{}/", listener.local_addr()?);
+    let local = listener.local_addr()?;
+    if tls {
+        return serve_tls(listener);
+    }
+    println!("echo server on http://{local}/");
     for stream in listener.incoming() {
         let stream = stream?;
         thread::spawn(move || {
-            if let Err(error) = serve(stream) {
-                eprintln!("connection ended: {error}");
-            }
+            let served = stream
+                .set_nodelay(true)
+                .map_err(Into::into)
+                .and_then(|()| blocking::accept_with(stream, ServerOptions::default(), answer));
+            report(served.map_err(Into::into).and_then(serve));
         });
     }
     Ok(())
 }
 
-fn serve(stream: TcpStream) -> Result<(), Box<dyn Error>> {
-    stream.set_nodelay(true)?;
-    match blocking::accept_with(stream, ServerOptions::default(), answer)? {
+/// `--tls`: HTTPS and WSS, with a certificate made now by a CA made now,
+/// whose certificate is written to a file to trust.
+#[cfg(feature = "rustls")]
+fn serve_tls(listener: TcpListener) -> Result<(), Box<dyn Error>> {
+    let certs = certs::generate()?;
+    let dir = std::env::temp_dir().join(format!("rfc6455-echo-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let ca_path = dir.join("ca.pem");
+    std::fs::write(&ca_path, &certs.ca_pem)?;
+    let config = rfc6455::tls::server_config(certs.chain, certs.key)?;
+    println!("echo server on https://{}/", listener.local_addr()?);
+    println!("certificate authority: {}", ca_path.display());
+    std::io::stdout().flush()?;
+    for stream in listener.incoming() {
+        let stream = stream?;
+        let config = config.clone();
+        thread::spawn(move || {
+            let served = stream.set_nodelay(true).map_err(Into::into).and_then(|()| {
+                blocking::accept_tls_with(stream, config, ServerOptions::default(), answer)
+            });
+            report(served.map_err(Into::into).and_then(serve));
+        });
+    }
+    Ok(())
+}
+
+#[cfg(not(feature = "rustls"))]
+fn serve_tls(_listener: TcpListener) -> Result<(), Box<dyn Error>> {
+    Err("--tls needs the rustls feature: cargo run --features rustls --example echo_server -- --tls".into())
+}
+
+fn report(result: Result<(), Box<dyn Error>>) {
+    if let Err(error) = result {
+        eprintln!("connection ended: {error}");
+    }
+}
+
+/// Echoes every message, or serves a plain HTTP request.
+fn serve<S: Transport>(upgrade: Upgrade<WebSocket<S>, S>) -> Result<(), Box<dyn Error>> {
+    match upgrade {
         Upgrade::WebSocket(mut ws) => {
             while let Some(message) = ws.read()? {
                 ws.send(message)?;
@@ -63,7 +122,7 @@ fn answer(request: &Request) -> Answer {
 }
 
 /// A plain HTTP request: the demo page at `/`, 404 elsewhere.
-fn serve_page(mut request: HttpRequest<TcpStream>) -> Result<(), Box<dyn Error>> {
+fn serve_page<S: Write>(mut request: HttpRequest<S>) -> Result<(), Box<dyn Error>> {
     let path = request
         .method_and_target()
         .map(|(method, target)| (method, target.split('?').next().unwrap_or(target)));
@@ -78,11 +137,22 @@ fn serve_page(mut request: HttpRequest<TcpStream>) -> Result<(), Box<dyn Error>>
             response.extend_from_slice(PAGE.as_bytes());
             response
         }
-        Some((_, "/echo")) => {
-            handshake::reject(426, b"Upgrade Required: this is a WebSocket endpoint\n")
-        }
+        Some((_, "/echo")) => not_an_upgrade(&request.bytes),
         _ => handshake::reject(404, b"Not Found\n"),
     };
     request.stream.write_all(&response)?;
     Ok(())
+}
+
+/// The handshake's own answer to a request for `/echo` that is not an
+/// upgrade: 426 with `Upgrade: websocket` and a hint about proxies that drop
+/// the upgrade (no `Upgrade` header, or HTTP/1.0), 405 for another method.
+fn not_an_upgrade(bytes: &[u8]) -> Vec<u8> {
+    let error = match ServerHandshake::new(Config::default()).receive(bytes) {
+        Err(error) => error,
+        Ok(_) => HandshakeError::MissingUpgrade,
+    };
+    error
+        .response()
+        .unwrap_or_else(|| handshake::reject(400, b"Bad Request\n"))
 }
