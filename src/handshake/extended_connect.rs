@@ -84,9 +84,9 @@ impl WebSocketRequest {
     /// - `:method` CONNECT, else [`HandshakeError::NotConnect`];
     /// - `:protocol` `websocket` (case-insensitive), else
     ///   [`HandshakeError::MissingProtocol`];
-    /// - `:scheme` `https` or `http` and a `:path`, else
-    ///   [`HandshakeError::InvalidUri`]; an `:authority`, else
-    ///   [`HandshakeError::MissingHost`];
+    /// - an `:authority`, else [`HandshakeError::MissingHost`]; `:scheme`
+    ///   `https` or `http` and a `:path`, else
+    ///   [`HandshakeError::InvalidUri`];
     /// - no `Sec-WebSocket-Key`, `Sec-WebSocket-Accept`, `Upgrade` or
     ///   `Connection`, else [`HandshakeError::ForbiddenHeader`];
     /// - `sec-websocket-version: 13` and well-formed offers, as over
@@ -142,14 +142,14 @@ fn extended_connect(
     if !protocol.is_some_and(|p| p.eq_ignore_ascii_case(PROTOCOL)) {
         return Err(HandshakeError::MissingProtocol);
     }
+    if uri.authority().is_none_or(|a| a.as_str().is_empty()) {
+        return Err(HandshakeError::MissingHost);
+    }
     if !matches!(uri.scheme_str(), Some("https" | "http")) {
         return Err(HandshakeError::InvalidUri);
     }
     if uri.path_and_query().is_none() || !uri.path().starts_with('/') {
         return Err(HandshakeError::InvalidUri);
-    }
-    if uri.authority().is_none_or(|a| a.as_str().is_empty()) {
-        return Err(HandshakeError::MissingHost);
     }
     forbid_http1_fields(headers, "Sec-WebSocket-Key")?;
     WebSocketRequest::offers(None, version, headers, config)
