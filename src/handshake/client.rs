@@ -321,6 +321,7 @@ impl ClientRequest {
         };
         let offers = Offers {
             authority: self.host_header(),
+            #[cfg(feature = "http")]
             secure: self.secure,
             resource: self.resource,
             protocols: self.protocols,
@@ -354,6 +355,8 @@ impl ClientRequest {
 pub(super) struct Offers {
     /// `host[:port]`, the port only if not the scheme's default.
     pub authority: String,
+    /// For extended CONNECT's `:scheme`.
+    #[cfg(feature = "http")]
     pub secure: bool,
     /// Path and query, at least `/`.
     pub resource: String,
@@ -470,7 +473,7 @@ impl ClientHandshake {
             leftover,
             #[cfg(feature = "deflate")]
             deflate,
-            offer,
+            offer: Box::new(offer),
         })
     }
 }
@@ -494,7 +497,9 @@ pub struct Accepted {
     leftover: Vec<u8>,
     #[cfg(feature = "deflate")]
     deflate: Option<crate::deflate::DeflateParams>,
-    offer: ClientOffer,
+    /// Boxed: it holds the connection's configuration, which would make
+    /// [`Response::Accepted`] much larger than [`Response::Rejected`].
+    offer: Box<ClientOffer>,
 }
 
 impl Accepted {

@@ -211,6 +211,7 @@ impl ClientOffer {
     }
 
     /// The client's connection, knowing what `answer` agreed to.
+    #[cfg(feature = "http")]
     pub fn into_connection(self, answer: &Answer<'_>) -> Connection {
         let text = |b: &[u8]| core::str::from_utf8(b).unwrap_or_default().into();
         let protocol: Option<String> = answer.protocol.map(text);

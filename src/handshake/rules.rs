@@ -79,6 +79,7 @@ pub(crate) fn forbid_body<F: Fields>(fields: &F) -> Result<(), HandshakeError> {
 }
 
 /// Fails with [`HandshakeError::ForbiddenHeader`] if `name` is present.
+#[cfg(any(feature = "http", test))]
 pub(crate) fn forbid<F: Fields>(fields: &F, name: &'static str) -> Result<(), HandshakeError> {
     match fields.field_values(name).next() {
         Some(_) => Err(HandshakeError::ForbiddenHeader(name)),
