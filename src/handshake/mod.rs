@@ -22,6 +22,11 @@
 //! hand (with [`ClientRequest::extension`] or [`Accept::extension`]) turns
 //! that off for the side that does it.
 //!
+//! With the `http` feature, the same rules and the same negotiation run on
+//! `http` crate types: `http_types` for an HTTP/1.1 upgrade that hyper or
+//! axum parsed, and `extended_connect` for WebSockets over one HTTP/2 (RFC
+//! 8441) or HTTP/3 (RFC 9220) stream.
+//!
 //! A whole handshake, in memory, then one message each way:
 //!
 //! ```
