@@ -663,13 +663,21 @@ impl Connection {
     /// The bytes waiting to be written, as a [`bytes::Buf`]: write them and
     /// `advance` by what the transport took (with `std`,
     /// [`Output::write_to`] does it for an [`std::io::Write`]).
+    ///
+    /// Automatic pongs join the output once what was there is written (or
+    /// ahead of the next frame queued, keeping their order): a peer that
+    /// pings and never reads fills only the bounded queue of
+    /// `Config::max_pending_pongs`, never the output. So call this again
+    /// after the output is drained (as the driving loop does); until then
+    /// [`wants_write`](Self::wants_write) stays true.
     pub fn output(&mut self) -> &mut Output {
         self.send.output()
     }
 
-    /// Removes and returns all waiting output as one buffer.
+    /// Removes and returns all waiting output as one buffer, waiting pongs
+    /// included.
     pub fn take_output(&mut self) -> bytes::Bytes {
-        self.output().take_bytes()
+        self.send.output_all().take_bytes()
     }
 
     /// Whether output is waiting to be written.

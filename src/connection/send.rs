@@ -210,8 +210,19 @@ impl Sender {
         }
     }
 
-    /// The output, with waiting pongs moved in.
+    /// The output. Waiting pongs move in once it is empty (or ahead of the
+    /// next frame queued): while the transport takes nothing, they stay in
+    /// their bounded queue, so a peer that pings and never reads grows
+    /// neither that queue nor the output, however often this is called.
     pub(crate) fn output(&mut self) -> &mut Output {
+        if self.output.is_empty() {
+            self.flush_pongs();
+        }
+        &mut self.output
+    }
+
+    /// The output with every waiting pong moved in.
+    pub(crate) fn output_all(&mut self) -> &mut Output {
         self.flush_pongs();
         &mut self.output
     }
