@@ -142,7 +142,11 @@ fn accept_answers_a_plain_request_with_an_error_response() {
         .unwrap();
     let mut reply = String::new();
     client.read_to_string(&mut reply).unwrap();
-    assert!(reply.starts_with("HTTP/1.1 400"), "{reply}");
+    assert!(
+        reply.starts_with("HTTP/1.1 426 Upgrade Required"),
+        "{reply}"
+    );
+    assert!(reply.contains("\r\nUpgrade: websocket\r\n"), "{reply}");
     let error = server.join().unwrap();
     assert!(matches!(
         error,

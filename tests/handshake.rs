@@ -397,11 +397,48 @@ fn rejects_non_get_with_405_and_allow_get() {
     assert!(response.contains("\r\nAllow: GET\r\n"));
 }
 
+/// What every answer to a request that is not an upgrade carries: the
+/// header RFC 9110 requires on a 426, and a body that names the cause and
+/// points at a proxy that does not forward upgrades.
+fn assert_upgrade_required_with_proxy_hint(response: &str, cause: &str) {
+    assert!(
+        response.contains("\r\nUpgrade: websocket\r\n"),
+        "{response}"
+    );
+    let body = &response[response.find("\r\n\r\n").unwrap() + 4..];
+    assert!(body.contains(cause), "{body}");
+    assert!(body.contains("proxy"), "{body}");
+    assert!(body.contains("proxy_http_version 1.1"), "{body}");
+    assert!(
+        body.contains("proxy_set_header Upgrade $http_upgrade"),
+        "{body}"
+    );
+}
+
 #[test]
-fn rejects_http_1_0_with_505() {
+fn rejects_http_1_0_with_426_upgrade_websocket_and_a_proxy_hint() {
     let bytes = String::from_utf8(request_with(&[])).unwrap();
     let old = bytes.replacen("HTTP/1.1", "HTTP/1.0", 1);
-    rejection(old.as_bytes(), HandshakeError::HttpVersion, 505);
+    let response = rejection(old.as_bytes(), HandshakeError::HttpVersion, 426);
+    assert!(response.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+    assert_upgrade_required_with_proxy_hint(&response, "HTTP version");
+}
+
+#[test]
+fn rejects_what_nginx_sends_upstream_by_default_with_426() {
+    // An upgrade through an nginx without `proxy_http_version 1.1` and the
+    // Upgrade/Connection headers: HTTP/1.0, `Connection: close`, no Upgrade.
+    let proxied = head(&[
+        "GET /chat HTTP/1.0",
+        "Host: backend",
+        "Connection: close",
+        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==",
+        "Sec-WebSocket-Version: 13",
+    ]);
+    let error = parse(&proxied).unwrap_err();
+    assert!(error.is_plain_http());
+    let response = rejection(&proxied, HandshakeError::HttpVersion, 426);
+    assert_upgrade_required_with_proxy_hint(&response, "HTTP version");
 }
 
 #[test]
@@ -430,12 +467,14 @@ fn rejects_duplicate_host_with_400() {
 }
 
 #[test]
-fn rejects_missing_websocket_upgrade_token_with_400() {
+fn rejects_missing_websocket_upgrade_token_with_426_and_a_proxy_hint() {
     let text = String::from_utf8(request_with(&[])).unwrap();
     let h2c = text.replace("Upgrade: websocket", "Upgrade: h2c");
-    rejection(h2c.as_bytes(), HandshakeError::MissingUpgrade, 400);
+    let response = rejection(h2c.as_bytes(), HandshakeError::MissingUpgrade, 426);
+    assert_upgrade_required_with_proxy_hint(&response, "Upgrade header");
     let none = text.replace("Upgrade: websocket\r\n", "");
-    rejection(none.as_bytes(), HandshakeError::MissingUpgrade, 400);
+    let response = rejection(none.as_bytes(), HandshakeError::MissingUpgrade, 426);
+    assert_upgrade_required_with_proxy_hint(&response, "Upgrade header");
 }
 
 #[test]

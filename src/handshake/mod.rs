@@ -133,6 +133,16 @@ pub fn accept_key(key: &[u8]) -> String {
     base64::engine::general_purpose::STANDARD.encode(sha.finalize())
 }
 
+/// The first line of a 426 body for a request that is not an upgrade.
+const NOT_AN_UPGRADE: &str =
+    "Upgrade Required: this is a WebSocket endpoint, and the request is not a WebSocket upgrade";
+
+/// The rest of that body: the usual cause when a WebSocket client gets it.
+const PROXY_HINT: &str = "If a proxy is in between, it may have dropped the Upgrade and \
+    Connection headers or sent the request on as HTTP/1.0. For nginx: \
+    proxy_http_version 1.1; proxy_set_header Upgrade $http_upgrade; \
+    proxy_set_header Connection \"upgrade\";";
+
 /// Why an opening handshake failed.
 ///
 /// Errors found in a client's request know the HTTP response a server should
@@ -149,7 +159,10 @@ pub enum HandshakeError {
     TooManyHeaders,
     /// The request method was not `GET`. (405)
     NotGet,
-    /// The HTTP version was below 1.1 (or not one this parser knows). (505)
+    /// The HTTP version was below 1.1 (or not one this parser knows): an
+    /// HTTP/1.0 request cannot upgrade, and is what a reverse proxy sends
+    /// upstream unless told otherwise (nginx's default). (426, with
+    /// `Upgrade: websocket` and a hint about proxies)
     HttpVersion,
     /// The request target was not a path (or an absolute URI), or had a
     /// fragment; or a client URL was malformed. (400)
@@ -163,7 +176,9 @@ pub enum HandshakeError {
     MissingHost,
     /// A header that may appear only once appeared more than once. (400)
     DuplicateHeader(&'static str),
-    /// `Upgrade` did not contain the token `websocket`. (400)
+    /// `Upgrade` did not contain the token `websocket`: a plain HTTP
+    /// request, or an upgrade whose `Upgrade` header a proxy dropped. (426,
+    /// with `Upgrade: websocket` and a hint about proxies)
     MissingUpgrade,
     /// `Connection` did not contain the token `upgrade`. (400)
     MissingConnectionUpgrade,
@@ -224,9 +239,24 @@ impl HandshakeError {
     /// or `None` for errors that do not come from a request (client-side
     /// errors, local misuse).
     ///
-    /// 400 for a malformed request, 405 for a method other than GET, 426 for
-    /// a missing or unsupported `Sec-WebSocket-Version`, 431 for a head too
-    /// large or with too many headers, 505 for an HTTP version below 1.1.
+    /// - 400 for a malformed upgrade (no `Host`, no `Connection: upgrade`, a
+    ///   bad key, ...);
+    /// - 405 for a method other than GET;
+    /// - 426 (Upgrade Required) for a request that is not a WebSocket
+    ///   upgrade at all: no `Upgrade: websocket`, or an HTTP version below
+    ///   1.1, which is how an upgrade looks after a reverse proxy that does
+    ///   not forward it; and for a missing or unsupported
+    ///   `Sec-WebSocket-Version`;
+    /// - 431 for a head too large or with too many headers.
+    ///
+    /// ```
+    /// use rfc6455::handshake::HandshakeError;
+    ///
+    /// assert_eq!(HandshakeError::HttpVersion.http_status(), Some(426));
+    /// assert_eq!(HandshakeError::MissingUpgrade.http_status(), Some(426));
+    /// assert_eq!(HandshakeError::MissingConnectionUpgrade.http_status(), Some(400));
+    /// assert_eq!(HandshakeError::InvalidAcceptKey.http_status(), None);
+    /// ```
     #[must_use]
     pub fn http_status(&self) -> Option<u16> {
         Some(match self {
@@ -234,7 +264,6 @@ impl HandshakeError {
             | HandshakeError::InvalidUri
             | HandshakeError::MissingHost
             | HandshakeError::DuplicateHeader(_)
-            | HandshakeError::MissingUpgrade
             | HandshakeError::MissingConnectionUpgrade
             | HandshakeError::MissingKey
             | HandshakeError::InvalidKey
@@ -243,9 +272,10 @@ impl HandshakeError {
             | HandshakeError::ForbiddenHeader(_)
             | HandshakeError::MissingProtocol => 400,
             HandshakeError::NotGet | HandshakeError::NotConnect => 405,
-            HandshakeError::UnsupportedVersion => 426,
+            HandshakeError::MissingUpgrade
+            | HandshakeError::HttpVersion
+            | HandshakeError::UnsupportedVersion => 426,
             HandshakeError::TooLarge | HandshakeError::TooManyHeaders => 431,
-            HandshakeError::HttpVersion => 505,
             HandshakeError::UnsupportedScheme
             | HandshakeError::FragmentInUri
             | HandshakeError::ProtocolNotOffered
@@ -282,22 +312,52 @@ impl HandshakeError {
     /// line, headers, a short plain-text body), or `None` if the error has no
     /// [`http_status`](Self::http_status).
     ///
-    /// A 405 carries `Allow: GET`; a 426 carries `Upgrade: websocket` and
-    /// `Sec-WebSocket-Version: 13`. Every response carries
+    /// A 405 carries `Allow: GET`; every 426 carries `Upgrade: websocket`
+    /// (RFC 9110 section 15.5.22), and the one for a missing or unsupported
+    /// version also `Sec-WebSocket-Version: 13`. Every response carries
     /// `Connection: close`: close the transport once it is written.
+    ///
+    /// The body names what was wrong. For a request that is not an upgrade
+    /// (no `Upgrade: websocket`, or HTTP/1.0) it also says that a proxy in
+    /// between may have dropped the `Upgrade` and `Connection` headers or
+    /// downgraded the request to HTTP/1.0, with the nginx settings that
+    /// forward an upgrade, since that is the usual cause when a WebSocket
+    /// client gets this answer.
+    ///
+    /// ```
+    /// use rfc6455::handshake::HandshakeError;
+    ///
+    /// let response = HandshakeError::HttpVersion.response().unwrap();
+    /// let text = String::from_utf8(response).unwrap();
+    /// assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+    /// assert!(text.contains("\r\nUpgrade: websocket\r\n"));
+    /// assert!(text.contains("proxy_http_version 1.1"));
+    /// ```
     #[must_use]
     pub fn response(&self) -> Option<Vec<u8>> {
         let status = self.http_status()?;
-        let extra: &[(&str, &str)] = match self {
-            HandshakeError::NotGet => &[("Allow", "GET")],
-            HandshakeError::UnsupportedVersion => {
-                &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")]
+        // The headers, and whether the request was not an upgrade at all.
+        let (extra, not_an_upgrade): (&[(&str, &str)], bool) = match self {
+            HandshakeError::NotGet => (&[("Allow", "GET")], false),
+            HandshakeError::MissingUpgrade | HandshakeError::HttpVersion => {
+                (&[("Upgrade", "websocket")], true)
             }
-            _ => &[],
+            HandshakeError::UnsupportedVersion => (
+                &[("Upgrade", "websocket"), ("Sec-WebSocket-Version", "13")],
+                false,
+            ),
+            _ => (&[], false),
         };
         let mut body = String::new();
         // Writing to a String cannot fail.
-        let _ = fmt::write(&mut body, format_args!("{self}\n"));
+        let _ = if not_an_upgrade {
+            fmt::write(
+                &mut body,
+                format_args!("{NOT_AN_UPGRADE} ({self}).\n{PROXY_HINT}\n"),
+            )
+        } else {
+            fmt::write(&mut body, format_args!("{self}\n"))
+        };
         Some(http::response(status, extra, body.as_bytes()))
     }
 }
@@ -397,10 +457,59 @@ mod tests {
         assert_eq!(HandshakeError::TooLarge.http_status(), Some(431));
     }
 
+    fn response_text(error: HandshakeError) -> String {
+        String::from_utf8(error.response().unwrap()).unwrap()
+    }
+
+    #[test]
+    fn requests_that_are_not_upgrades_get_426_with_upgrade_websocket_and_a_proxy_hint() {
+        for (error, named) in [
+            (HandshakeError::MissingUpgrade, "Upgrade header"),
+            (HandshakeError::HttpVersion, "HTTP version"),
+        ] {
+            assert_eq!(error.http_status(), Some(426));
+            let text = response_text(error);
+            assert!(
+                text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
+                "{text}"
+            );
+            assert!(text.contains("\r\nUpgrade: websocket\r\n"), "{text}");
+            assert!(text.contains("\r\nConnection: close\r\n"), "{text}");
+            // Sec-WebSocket-Version is for a version mismatch only.
+            assert!(!text.contains("Sec-WebSocket-Version"), "{text}");
+            let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+            assert!(body.contains(named), "{body}");
+            assert!(body.contains("proxy"), "{body}");
+            assert!(body.contains("HTTP/1.0"), "{body}");
+            assert!(body.contains("proxy_http_version 1.1;"), "{body}");
+            assert!(
+                body.contains("proxy_set_header Upgrade $http_upgrade;"),
+                "{body}"
+            );
+            assert!(
+                body.contains("proxy_set_header Connection \"upgrade\";"),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_connection_upgrade_stays_400_without_the_proxy_hint() {
+        assert_eq!(
+            HandshakeError::MissingConnectionUpgrade.http_status(),
+            Some(400)
+        );
+        let text = response_text(HandshakeError::MissingConnectionUpgrade);
+        assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+        assert!(!text.contains("Upgrade: websocket"), "{text}");
+        assert!(text.ends_with("\r\n\r\nConnection header does not contain \"upgrade\"\n"));
+    }
+
     #[test]
     fn only_requests_that_are_not_upgrades_count_as_plain_http() {
         assert!(HandshakeError::MissingUpgrade.is_plain_http());
         assert!(HandshakeError::NotGet.is_plain_http());
+        assert!(HandshakeError::HttpVersion.is_plain_http());
         assert!(!HandshakeError::MissingKey.is_plain_http());
         assert!(!HandshakeError::TooLarge.is_plain_http());
     }

@@ -3,7 +3,10 @@
 # loads the demo page, which opens new WebSocket('ws://' + location.host +
 # '/echo', ['soap', 'xmpp']) and sends 'Ping' on open. The rendered page must
 # show the selected subprotocol (soap) and the echo ("Server: Ping").
-# Installs Debian's chromium when it is missing. Loopback only, bounded.
+# Checked twice: straight against the server, then through nginx with
+# examples/nginx/echo.conf in front of it (page and WebSocket on nginx's port).
+# Installs Debian's chromium and nginx-light when missing. Loopback only,
+# bounded.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -11,27 +14,59 @@ if ! command -v chromium >/dev/null; then
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null
 fi
+# Debian puts nginx in /usr/sbin, which a normal user's PATH may lack.
+PATH="$PATH:/usr/sbin:/sbin"
+if ! command -v nginx >/dev/null; then
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null
+fi
 cargo build -q --example echo_server
 
 PORT=9031
-target/debug/examples/echo_server "127.0.0.1:$PORT" >/dev/null &
+NGINX_PORT=9032
+"${CARGO_TARGET_DIR:-target}/debug/examples/echo_server" "127.0.0.1:$PORT" >/dev/null &
 SERVER=$!
+NGINX=
 PROFILE=$(mktemp -d)
-trap 'kill $SERVER 2>/dev/null || true; rm -rf "$PROFILE"' EXIT
-for _ in $(seq 50); do
-  (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null && break
-  sleep 0.1
-done
+NGINX_PREFIX=$(mktemp -d)
+trap 'kill $SERVER $NGINX 2>/dev/null || true; rm -rf "$PROFILE" "$NGINX_PREFIX"' EXIT
 
-# The flags keep Chromium off the (closed) network; see the machine notes.
-DOM=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
-  --disable-background-networking --disable-component-update --disable-sync \
-  --user-data-dir="$PROFILE" --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$PORT/" 2>/dev/null)
+wait_for_port() {
+  for _ in $(seq 50); do
+    (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null && return 0
+    sleep 0.1
+  done
+  return 1
+}
 
-fail() { printf 'browser check failed: %s\n%s\n' "$1" "$DOM" >&2; exit 1; }
-# What the page logged: the lines of <pre id="log">.
-LOG=$(sed -n '/<pre id="log">/,/<\/pre>/p' <<<"$DOM")
-grep -q '<code id="protocol">soap</code>' <<<"$DOM" || fail "subprotocol soap not selected"
-grep -q 'Server: Ping' <<<"$LOG" || fail "no echo of Ping"
-if grep -q 'Error' <<<"$LOG"; then fail "the page logged an error"; fi
-echo "browser check: OK (subprotocol soap, echo 'Server: Ping')"
+# check PORT WHAT: the demo page at 127.0.0.1:PORT in Chromium, with a fresh
+# profile; fails (naming WHAT) unless soap was selected and Ping echoed.
+check() {
+  local port=$1 what=$2 dom log
+  # The flags keep Chromium off the (closed) network; see the machine notes.
+  dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
+    --disable-background-networking --disable-component-update --disable-sync \
+    --user-data-dir="$PROFILE/$port" --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$port/" 2>/dev/null)
+  fail() { printf 'browser check (%s) failed: %s\n%s\n' "$what" "$1" "$dom" >&2; exit 1; }
+  # What the page logged: the lines of <pre id="log">.
+  log=$(sed -n '/<pre id="log">/,/<\/pre>/p' <<<"$dom")
+  grep -q '<code id="protocol">soap</code>' <<<"$dom" || fail "subprotocol soap not selected"
+  grep -q 'Server: Ping' <<<"$log" || fail "no echo of Ping"
+  if grep -q 'Error' <<<"$log"; then fail "the page logged an error"; fi
+  echo "browser check ($what): OK (subprotocol soap, echo 'Server: Ping')"
+}
+
+wait_for_port "$PORT" || { echo "the echo server did not start" >&2; exit 1; }
+check "$PORT" "direct"
+
+# The same page through nginx, with the tested configuration.
+sed -e "s|@LISTEN@|127.0.0.1:$NGINX_PORT|" -e "s|@UPSTREAM@|127.0.0.1:$PORT|" \
+  -e "s|@PREFIX@|$NGINX_PREFIX|g" examples/nginx/echo.conf >"$NGINX_PREFIX/nginx.conf"
+nginx -p "$NGINX_PREFIX/" -c "$NGINX_PREFIX/nginx.conf" -e "$NGINX_PREFIX/error.log" &
+NGINX=$!
+if ! wait_for_port "$NGINX_PORT"; then
+  printf 'nginx did not start:\n' >&2
+  cat "$NGINX_PREFIX/error.log" >&2 || true
+  exit 1
+fi
+check "$NGINX_PORT" "through nginx"
