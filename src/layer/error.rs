@@ -84,7 +84,9 @@ impl fmt::Display for Error {
                     r.status(),
                     r.reason()
                 )?;
-                if r.status() == 407 {
+                // 407 asks for credentials; some proxies (tinyproxy)
+                // answer wrong ones with 401.
+                if matches!(r.status(), 401 | 407) {
                     f.write_str(
                         " (it wants credentials: give them in the proxy URL, \
                          http://user:password@host:port)",
@@ -96,11 +98,15 @@ impl fmt::Display for Error {
             Error::Tls(e) => {
                 write!(f, "TLS failed: {e}")?;
                 match e {
-                    rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => f
-                        .write_str(
-                            " (the certificate's issuer is not trusted: add its CA to \
+                    // BadSignature: issued under a trusted CA's name, but
+                    // not by that CA (a new CA with an old one's name).
+                    rustls::Error::InvalidCertificate(
+                        rustls::CertificateError::UnknownIssuer
+                        | rustls::CertificateError::BadSignature,
+                    ) => f.write_str(
+                        " (the certificate's issuer is not trusted: add its CA to \
                              SSL_CERT_FILE, or pass a rustls::ClientConfig that trusts it)",
-                        ),
+                    ),
                     rustls::Error::InvalidCertificate(
                         rustls::CertificateError::NotValidForName
                         | rustls::CertificateError::NotValidForNameContext { .. },
