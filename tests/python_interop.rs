@@ -1,7 +1,13 @@
 //! Against python-websockets, a real, independent peer: its server and our
 //! clients, our servers and its client, with its defaults (it offers and
 //! accepts permessage-deflate). The test installs python-websockets into a
-//! virtualenv under `target/tmp` the first time it runs.
+//! virtualenv under `target/tmp` the first time it runs. With the `rustls`
+//! feature, the same over TLS (its `ssl` module on one side, rustls on the
+//! other), with certificates from a throwaway CA.
+
+#[cfg(feature = "rustls")]
+#[path = "../examples/support/certs.rs"]
+mod certs;
 
 use std::io::{BufRead, BufReader};
 use std::net::TcpListener;
@@ -83,21 +89,30 @@ fn exits_cleanly(mut child: Running) -> bool {
     false
 }
 
+/// Echoes on an ephemeral port, printed first; with a certificate chain
+/// and key (PEM files) as arguments, over TLS.
 const ECHO_SERVER: &str = r#"
-import sys
+import ssl, sys
 from websockets.sync.server import serve
 def echo(ws):
     for message in ws:
         ws.send(message)
-with serve(echo, "127.0.0.1", 0, subprotocols=["soap"]) as server:
+context = None
+if len(sys.argv) > 2:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(sys.argv[1], sys.argv[2])
+with serve(echo, "127.0.0.1", 0, subprotocols=["soap"], ssl=context) as server:
     print(server.socket.getsockname()[1], flush=True)
     server.serve_forever()
 "#;
 
+/// Talks to the URL given first; with a CA file (PEM) second, trusting
+/// only that CA.
 const CLIENT: &str = r#"
-import sys
+import ssl, sys
 from websockets.sync.client import connect
-with connect(sys.argv[1], subprotocols=["soap", "xmpp"], open_timeout=10) as ws:
+context = ssl.create_default_context(cafile=sys.argv[2]) if len(sys.argv) > 2 else None
+with connect(sys.argv[1], subprotocols=["soap", "xmpp"], open_timeout=10, ssl=context) as ws:
     print(ws.subprotocol, flush=True)
     assert ws.subprotocol == "xmpp", ws.subprotocol
     ws.send("Ping")
@@ -205,6 +220,142 @@ async fn a_python_websockets_client_talks_to_the_tokio_server() {
     });
     let client = tokio::task::spawn_blocking(move || {
         let (client, protocol) = run_python(CLIENT, &[&url]);
+        (protocol, exits_cleanly(client))
+    });
+    let (protocol, clean) = client.await.unwrap();
+    assert_eq!(protocol, "xmpp");
+    assert!(clean, "the python client failed");
+    assert_eq!(server.await.unwrap(), 2);
+}
+
+/// Certificates for the TLS tests, with their PEM files written under
+/// `target/tmp`: (certs, CA file, chain file, key file).
+#[cfg(feature = "rustls")]
+fn tls_files() -> (certs::DemoCerts, String, String, String) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    static RUN: AtomicUsize = AtomicUsize::new(0);
+    let certs = certs::generate().unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!(
+        "python-tls-{}-{}",
+        std::process::id(),
+        RUN.fetch_add(1, Ordering::Relaxed)
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |name: &str, pem: &str| {
+        let path = dir.join(name);
+        std::fs::write(&path, pem).unwrap();
+        path.to_string_lossy().into_owned()
+    };
+    let ca = write("ca.pem", &certs.ca_pem);
+    let chain = write("chain.pem", &certs.chain_pem);
+    let key = write("key.pem", &certs.key_pem);
+    (certs, ca, chain, key)
+}
+
+#[cfg(feature = "rustls")]
+fn trusting(
+    ca: &rustls::pki_types::CertificateDer<'static>,
+) -> std::sync::Arc<rustls::ClientConfig> {
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca.clone()).unwrap();
+    rfc6455::tls::client_config_with_roots(roots)
+}
+
+#[cfg(all(feature = "rustls", feature = "tokio"))]
+#[test]
+fn both_clients_talk_to_a_python_websockets_server_over_wss() {
+    let (certs, _, chain, key) = tls_files();
+    let (_server, port) = run_python(ECHO_SERVER, &[&chain, &key]);
+    let options = ClientOptions::new(&format!("wss://localhost:{port}/"))
+        .protocol("soap")
+        .tls_config(trusting(&certs.ca))
+        .no_proxy();
+    let (mut ws, _) = blocking::connect_with(options.clone()).unwrap();
+    assert_eq!(ws.protocol(), Some("soap"));
+    let big = Message::from((0..=255u8).cycle().take(1 << 20).collect::<Vec<u8>>());
+    for message in [Message::from("Ping over TLS"), big.clone()] {
+        ws.send(message.clone()).unwrap();
+        assert_eq!(ws.read().unwrap(), Some(message));
+    }
+    ws.close(Some(CloseFrame::new(CloseCode::NORMAL, "done")))
+        .unwrap();
+    assert_eq!(ws.close_frame().map(|f| f.code), Some(CloseCode::NORMAL));
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let (mut ws, _) = rfc6455::tokio::connect_with(options).await.unwrap();
+        ws.send(big.clone()).await.unwrap();
+        assert_eq!(ws.next().await.transpose().unwrap(), Some(big));
+        ws.close(None).await.unwrap();
+    });
+}
+
+#[cfg(feature = "rustls")]
+#[test]
+fn a_python_websockets_client_talks_to_the_blocking_server_over_wss() {
+    let (certs, ca, _, _) = tls_files();
+    let config = rfc6455::tls::server_config(certs.chain, certs.key).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!(
+        "wss://localhost:{}/echo",
+        listener.local_addr().unwrap().port()
+    );
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let upgrade =
+            blocking::accept_tls_with(stream, config, ServerOptions::default(), |request| {
+                Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
+            })
+            .unwrap();
+        let Upgrade::WebSocket(mut ws) = upgrade else {
+            panic!("not an upgrade")
+        };
+        let mut echoed = 0;
+        while let Some(message) = ws.read().unwrap() {
+            ws.send(message).unwrap();
+            echoed += 1;
+        }
+        echoed
+    });
+    let (client, protocol) = run_python(CLIENT, &[&url, &ca]);
+    assert_eq!(protocol, "xmpp");
+    assert!(exits_cleanly(client), "the python client failed");
+    assert_eq!(server.join().unwrap(), 2);
+}
+
+#[cfg(all(feature = "rustls", feature = "tokio"))]
+#[tokio::test]
+async fn a_python_websockets_client_talks_to_the_tokio_server_over_wss() {
+    let (certs, ca, _, _) = tls_files();
+    let config = rfc6455::tls::server_config(certs.chain, certs.key).unwrap();
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!(
+        "wss://localhost:{}/echo",
+        listener.local_addr().unwrap().port()
+    );
+    let server = tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.unwrap();
+        let upgrade =
+            rfc6455::tokio::accept_tls_with(stream, config, ServerOptions::default(), |request| {
+                Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
+            })
+            .await
+            .unwrap();
+        let Upgrade::WebSocket(mut ws) = upgrade else {
+            panic!("not an upgrade")
+        };
+        let mut echoed = 0;
+        while let Some(message) = ws.next().await {
+            ws.send(message.unwrap()).await.unwrap();
+            echoed += 1;
+        }
+        echoed
+    });
+    let client = tokio::task::spawn_blocking(move || {
+        let (client, protocol) = run_python(CLIENT, &[&url, &ca]);
         (protocol, exits_cleanly(client))
     });
     let (protocol, clean) = client.await.unwrap();

@@ -16,6 +16,10 @@ pub struct DemoCerts {
     pub chain: Vec<CertificateDer<'static>>,
     /// The server's private key.
     pub key: PrivateKeyDer<'static>,
+    /// The server's certificate then the CA's, PEM (for other TLS stacks).
+    pub chain_pem: String,
+    /// The server's private key, PEM (PKCS#8).
+    pub key_pem: String,
 }
 
 /// Makes a CA and a server certificate signed by it, for `localhost`,
@@ -48,6 +52,8 @@ pub fn generate_for(names: &[&str]) -> Result<DemoCerts, rcgen::Error> {
     let server = server_params.signed_by(&server_key, &ca)?;
 
     Ok(DemoCerts {
+        chain_pem: server.pem() + &ca.pem(),
+        key_pem: server_key.serialize_pem(),
         ca_pem: ca.pem(),
         ca: ca.der().clone(),
         chain: vec![server.der().clone(), ca.der().clone()],
