@@ -200,7 +200,5 @@ fn echo_server_serves_the_demo_page_at_root() {
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     assert!(response.starts_with("HTTP/1.1 200 OK\r\n"), "{response}");
-    assert!(
-        response.contains("new WebSocket('ws://' + location.host + '/echo', ['soap', 'xmpp'])")
-    );
+    assert!(response.contains("new WebSocket(scheme + location.host + '/echo', ['soap', 'xmpp'])"));
 }

@@ -97,10 +97,7 @@ fn other_statuses_refuse_the_tunnel() {
 #[test]
 fn the_answer_head_is_bounded_in_size_and_header_count() {
     let mut reading = ConnectRequest::new("h", 1).limits(64, 2).start().unwrap().1;
-    assert_eq!(
-        reading.receive(b"HTTP/1.1 200 OK\r\n").unwrap().is_none(),
-        true
-    );
+    assert!(reading.receive(b"HTTP/1.1 200 OK\r\n").unwrap().is_none());
     let error = reading.receive(&[b'a'; 64]).unwrap_err();
     assert_eq!(error, HandshakeError::TooLarge);
     assert_eq!(reading.receive(b"\r\n\r\n").unwrap_err(), error, "sticky");

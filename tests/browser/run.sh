@@ -3,10 +3,13 @@
 # loads the demo page, which opens new WebSocket('ws://' + location.host +
 # '/echo', ['soap', 'xmpp']) and sends 'Ping' on open. The rendered page must
 # show the selected subprotocol (soap) and the echo ("Server: Ping").
-# Checked twice: straight against the server, then through nginx with
-# examples/nginx/echo.conf in front of it (page and WebSocket on nginx's port).
-# Installs Debian's chromium and nginx-light when missing. Loopback only,
-# bounded.
+# Checked straight against the server, then through nginx with
+# examples/nginx/echo.conf in front of it (page and WebSocket on nginx's port),
+# then over https:/wss: against the server's --tls mode (a certificate from a
+# CA made at start, so Chromium is told to ignore certificate errors), then
+# over ws: and wss: through tinyproxy as Chromium's forward proxy (CONNECT).
+# Installs Debian's chromium, nginx-light and tinyproxy when missing. Loopback
+# only, bounded.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -20,16 +23,25 @@ if ! command -v nginx >/dev/null; then
   apt-get update -q >/dev/null
   DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx-light >/dev/null
 fi
-cargo build -q --example echo_server
+if ! command -v tinyproxy >/dev/null; then
+  apt-get update -q >/dev/null
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q tinyproxy >/dev/null
+fi
+cargo build -q --features rustls --example echo_server
 
 PORT=9031
 NGINX_PORT=9032
-"${CARGO_TARGET_DIR:-target}/debug/examples/echo_server" "127.0.0.1:$PORT" >/dev/null &
+TLS_PORT=9033
+PROXY_PORT=9034
+ECHO_SERVER="${CARGO_TARGET_DIR:-target}/debug/examples/echo_server"
+"$ECHO_SERVER" "127.0.0.1:$PORT" >/dev/null &
 SERVER=$!
 NGINX=
+TLS_SERVER=
+PROXY=
 PROFILE=$(mktemp -d)
 NGINX_PREFIX=$(mktemp -d)
-trap 'kill $SERVER $NGINX 2>/dev/null || true; rm -rf "$PROFILE" "$NGINX_PREFIX"' EXIT
+trap 'kill $SERVER $NGINX $TLS_SERVER $PROXY 2>/dev/null || true; rm -rf "$PROFILE" "$NGINX_PREFIX"' EXIT
 
 wait_for_port() {
   for _ in $(seq 50); do
@@ -39,14 +51,16 @@ wait_for_port() {
   return 1
 }
 
-# check PORT WHAT: the demo page at 127.0.0.1:PORT in Chromium, with a fresh
-# profile; fails (naming WHAT) unless soap was selected and Ping echoed.
+# check URL WHAT [FLAG...]: the demo page at URL in Chromium (with FLAGs), with
+# a fresh profile; fails (naming WHAT) unless soap was selected and Ping echoed.
 check() {
-  local port=$1 what=$2 dom log
+  local url=$1 what=$2 dom log
+  shift 2
   # The flags keep Chromium off the (closed) network; see the machine notes.
   dom=$(timeout 60 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run \
     --disable-background-networking --disable-component-update --disable-sync \
-    --user-data-dir="$PROFILE/$port" --virtual-time-budget=5000 --dump-dom "http://127.0.0.1:$port/" 2>/dev/null)
+    --user-data-dir="$(mktemp -d -p "$PROFILE")" --virtual-time-budget=5000 "$@" \
+    --dump-dom "$url" 2>/dev/null)
   fail() { printf 'browser check (%s) failed: %s\n%s\n' "$what" "$1" "$dom" >&2; exit 1; }
   # What the page logged: the lines of <pre id="log">.
   log=$(sed -n '/<pre id="log">/,/<\/pre>/p' <<<"$dom")
@@ -57,7 +71,7 @@ check() {
 }
 
 wait_for_port "$PORT" || { echo "the echo server did not start" >&2; exit 1; }
-check "$PORT" "direct"
+check "http://127.0.0.1:$PORT/" "direct"
 
 # The same page through nginx, with the tested configuration.
 sed -e "s|@LISTEN@|127.0.0.1:$NGINX_PORT|" -e "s|@UPSTREAM@|127.0.0.1:$PORT|" \
@@ -69,4 +83,26 @@ if ! wait_for_port "$NGINX_PORT"; then
   cat "$NGINX_PREFIX/error.log" >&2 || true
   exit 1
 fi
-check "$NGINX_PORT" "through nginx"
+check "http://127.0.0.1:$NGINX_PORT/" "through nginx"
+
+# https: and wss: against the server's --tls mode.
+"$ECHO_SERVER" --tls "127.0.0.1:$TLS_PORT" >"$PROFILE/tls.out" &
+TLS_SERVER=$!
+wait_for_port "$TLS_PORT" || { echo "the TLS echo server did not start" >&2; exit 1; }
+grep -q "^echo server on https://127.0.0.1:$TLS_PORT/" "$PROFILE/tls.out" ||
+  { echo "unexpected banner: $(cat "$PROFILE/tls.out")" >&2; exit 1; }
+check "https://127.0.0.1:$TLS_PORT/" "wss, direct" --ignore-certificate-errors
+
+# ws: and wss: through tinyproxy as the browser's proxy, which tunnels both
+# with CONNECT. "<-loopback>" stops Chromium from bypassing the proxy for
+# 127.0.0.1; the proxy's log must show the tunnels.
+printf 'Port %s\nListen 127.0.0.1\nAllow 127.0.0.1\nLogLevel Connect\nLogFile "%s"\n' \
+  "$PROXY_PORT" "$PROFILE/tinyproxy.log" >"$PROFILE/tinyproxy.conf"
+tinyproxy -d -c "$PROFILE/tinyproxy.conf" >/dev/null 2>&1 &
+PROXY=$!
+wait_for_port "$PROXY_PORT" || { echo "tinyproxy did not start" >&2; exit 1; }
+proxied=(--proxy-server="http://127.0.0.1:$PROXY_PORT" --proxy-bypass-list="<-loopback>")
+check "http://127.0.0.1:$PORT/" "ws, through tinyproxy" "${proxied[@]}"
+check "https://127.0.0.1:$TLS_PORT/" "wss, through tinyproxy" "${proxied[@]}" --ignore-certificate-errors
+grep -q "CONNECT 127.0.0.1:$TLS_PORT " "$PROFILE/tinyproxy.log" ||
+  { echo "tinyproxy saw no CONNECT for wss:" >&2; cat "$PROFILE/tinyproxy.log" >&2; exit 1; }
