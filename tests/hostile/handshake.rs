@@ -89,7 +89,7 @@ fn many_heads_held_open_cost_little_and_are_all_cut(layer: Layer) {
     let rss_held = rss_kib().saturating_sub(rss_before);
     assert!(
         started.elapsed() < open_timeout,
-        "the heads were not all held at once"
+        "the heads were not all held at once (opened in {opened:?})"
     );
     let addrs: Vec<_> = peers.iter().map(Peer::local_addr).collect();
     let reports = server.reports_for(&addrs, open_timeout + Duration::from_secs(15));
