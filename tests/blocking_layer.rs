@@ -295,3 +295,15 @@ fn a_client_that_never_finishes_its_request_is_cut_at_the_open_timeout() {
     );
     assert!(waited < Duration::from_secs(3), "{waited:?}");
 }
+
+#[cfg(not(feature = "rustls"))]
+#[test]
+fn wss_urls_are_refused_at_once_without_the_rustls_feature() {
+    // Port 1: nothing listens, but no connection is even tried.
+    let error = blocking::connect("wss://127.0.0.1:1/").unwrap_err();
+    let layer::Error::Io(error) = error else {
+        panic!("expected an I/O error, got {error:?}")
+    };
+    assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
+    assert!(error.to_string().contains("rustls feature"), "{error}");
+}

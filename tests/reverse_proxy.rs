@@ -398,7 +398,11 @@ fn through_an_nginx_that_drops_the_upgrade_the_client_fails_fast_with_426_and_th
         panic!("expected Rejected, got {error}");
     };
     assert_eq!(rejection.status(), 426);
-    assert!(error.to_string().contains("426"), "{error}");
+    // The client's own error says what to look at.
+    let message = error.to_string();
+    assert!(message.contains("426"), "{message}");
+    assert!(message.contains("a proxy in between"), "{message}");
+    assert!(message.contains("Upgrade and Connection"), "{message}");
     // nginx relayed the server's answer.
     let server = rejection.header("Server").map(String::from_utf8_lossy);
     assert!(

@@ -15,7 +15,7 @@ use super::stream::TlsStream;
 use super::websocket::{Transport, WebSocket};
 use crate::handshake::{ClientRequest, HandshakeError, Request};
 use crate::layer::{
-    AcceptStep, Accepting, Answer, ClientOptions, Connecting, Error, HttpRequest, Proxy,
+    self, AcceptStep, Accepting, Answer, ClientOptions, Connecting, Error, HttpRequest, Proxy,
     ServerOptions, ServerResponse, Then, Tunneling, Upgrade,
 };
 
@@ -42,6 +42,7 @@ pub fn connect_with(
 ) -> Result<(WebSocket<ClientStream>, ServerResponse), Error> {
     let started = Instant::now();
     let target = ClientRequest::new(options.url())?;
+    layer::check_tls_support(&target)?;
     let proxy = options.proxy_for(&target)?;
     let mut tcp = match &proxy {
         Some(proxy) => connect_tcp(&proxy.host, proxy.port, options.open_timeout, started)
@@ -51,10 +52,10 @@ pub fn connect_with(
     if let Some(proxy) = &proxy {
         open_tunnel(&mut tcp, proxy, &target, options.open_timeout, started)?;
     }
-    let stream = if target.is_secure() {
-        start_tls(tcp, &target, &options, started)?
-    } else {
-        ClientStream::Plain(tcp)
+    let stream = match target.is_secure() {
+        #[cfg(feature = "rustls")]
+        true => start_tls(tcp, &target, &options, started)?,
+        _ => ClientStream::Plain(tcp),
     };
     handshake_client(stream, &options, started)
 }
@@ -140,19 +141,6 @@ fn start_tls(
     Ok(ClientStream::Tls(Box::new(rustls::StreamOwned::new(
         tls, tcp,
     ))))
-}
-
-#[cfg(not(feature = "rustls"))]
-fn start_tls(
-    _tcp: TcpStream,
-    _target: &ClientRequest,
-    _options: &ClientOptions,
-    _started: Instant,
-) -> Result<ClientStream, Error> {
-    Err(Error::Io(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "wss:// needs TLS: enable the rustls feature of rfc6455",
-    )))
 }
 
 /// Drives a TLS handshake on `io` until it is done, within the open

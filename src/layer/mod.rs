@@ -23,6 +23,18 @@ use core::time::Duration;
 use crate::config::Config;
 use crate::handshake::Accepted;
 
+/// Fails, before anything is connected, for a `wss://` target when this
+/// build has no TLS (the `rustls` feature).
+pub(crate) fn check_tls_support(target: &crate::handshake::ClientRequest) -> Result<(), Error> {
+    if target.is_secure() && !cfg!(feature = "rustls") {
+        return Err(Error::Io(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "wss:// needs TLS: enable the rustls feature of rfc6455",
+        )));
+    }
+    Ok(())
+}
+
 /// The keepalive interval the layers use by default.
 pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
 /// How long the layers wait for a keepalive pong by default.

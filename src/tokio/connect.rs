@@ -41,6 +41,7 @@ pub async fn connect_with(
     options: ClientOptions,
 ) -> Result<(WebSocketStream<ClientStream>, ServerResponse), layer::Error> {
     let target = ClientRequest::new(options.url())?;
+    layer::check_tls_support(&target)?;
     let proxy = options.proxy_for(&target)?;
     within(options.open_timeout, async {
         let tcp = match &proxy {
@@ -53,10 +54,10 @@ pub async fn connect_with(
             }
             None => connect_tcp(target.host(), target.port()).await?,
         };
-        let stream = if target.is_secure() {
-            start_tls(tcp, &target, &options).await?
-        } else {
-            ClientStream::Plain(tcp)
+        let stream = match target.is_secure() {
+            #[cfg(feature = "rustls")]
+            true => start_tls(tcp, &target, &options).await?,
+            _ => ClientStream::Plain(tcp),
         };
         handshake(stream, &options).await
     })
@@ -119,18 +120,6 @@ async fn start_tls(
     let connector = tokio_rustls::TlsConnector::from(options.tls_config_or_default()?);
     let tls = connector.connect(name, tcp).await?;
     Ok(ClientStream::Tls(std::boxed::Box::new(tls)))
-}
-
-#[cfg(not(feature = "rustls"))]
-async fn start_tls(
-    _tcp: TcpStream,
-    _target: &ClientRequest,
-    _options: &ClientOptions,
-) -> Result<ClientStream, layer::Error> {
-    Err(layer::Error::Io(io::Error::new(
-        io::ErrorKind::Unsupported,
-        "wss:// needs TLS: enable the rustls feature of rfc6455",
-    )))
 }
 
 /// Runs the client's opening handshake on `stream`, a transport already
