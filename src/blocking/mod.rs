@@ -1,13 +1,20 @@
 //! The blocking I/O layer: a WebSocket over `std::net` (or any [`Transport`]),
 //! one call at a time, for threads.
 //!
-//! It drives the core exactly as [`Connection`]'s documentation says, and
+//! It drives the core exactly as [`Connection`](crate::Connection)'s documentation says, and
 //! holds no protocol logic: it reads, writes, and hands the core the time.
 //! Automatic pongs and close replies are written during [`WebSocket::read`];
 //! the keepalive and close timers are honoured with the transport's read
 //! timeout (defaults from [`layer::default_config`](crate::layer::default_config):
 //! ping after 20 s without input, 20 s for its pong, 10 s to finish
 //! closing; 10 s for the opening handshake).
+//!
+//! Clients connect with [`connect`] and [`connect_with`]: to `ws://` URLs,
+//! to `wss://` with the `rustls` feature (see [`crate::tls`]), and through
+//! forward proxies (`CONNECT`), from
+//! [`ClientOptions::proxy`](crate::layer::ClientOptions::proxy) or the
+//! environment. Servers accept with [`accept`], [`accept_with`] and, over
+//! TLS, `accept_tls_with`.
 //!
 //! ```
 //! use std::net::TcpListener;

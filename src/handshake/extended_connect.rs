@@ -8,7 +8,7 @@
 //! There is no `Sec-WebSocket-Key` or `Sec-WebSocket-Accept` and no
 //! `Upgrade` or `Connection` header: the stream itself is the upgrade.
 //! Subprotocols and extensions (permessage-deflate included) are negotiated
-//! by the same code as the HTTP/1.1 handshake, and the [`Connection`] that
+//! by the same code as the HTTP/1.1 handshake, and the [`Connection`](crate::Connection) that
 //! comes of it runs on the stream's data as on a TCP stream: the client
 //! still masks. An orderly close ends the stream (`END_STREAM` in HTTP/2, a
 //! FIN in HTTP/3).

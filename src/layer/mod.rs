@@ -1,5 +1,8 @@
 //! What the I/O layers share: their options, the server's answer to a
-//! request, what a client learns from the handshake, and their error type.
+//! request, what a client learns from the handshake, and their error type;
+//! and, without I/O, the steps both layers run: the proxy tunnel (the
+//! proxy chosen from the options or the environment), the opening
+//! handshakes.
 //!
 //! The layers themselves are [`blocking`](crate::blocking) (std::net or any
 //! `Read + Write`) and, with the `tokio` feature, [`tokio`](crate::tokio).

@@ -2,11 +2,17 @@
 //! [`Stream`](futures_core::Stream) and [`Sink`](futures_sink::Sink) of
 //! [`Message`](crate::Message)s (feature `tokio`).
 //!
-//! - Clients: [`connect`] (a `ws://` URL), [`connect_with`] (subprotocols,
-//!   headers, a [`Config`](crate::Config), the open timeout) and
-//!   [`connect_on`] (a transport you connected yourself, TLS for one).
+//! - Clients: [`connect`] (a `ws://` or, with the `rustls` feature,
+//!   `wss://` URL), [`connect_with`] (subprotocols, headers, a
+//!   [`Config`](crate::Config), the open timeout, a proxy, a TLS
+//!   configuration) and [`connect_on`] (a transport you connected
+//!   yourself). Forward proxies are asked for a tunnel with `CONNECT`,
+//!   from [`ClientOptions::proxy`](crate::layer::ClientOptions::proxy) or
+//!   the environment (`wss_proxy`, `https_proxy`, `ws_proxy`,
+//!   `http_proxy`, `all_proxy`, `no_proxy`).
 //! - Servers: [`accept`] and [`accept_with`] (choose a subprotocol, reject,
-//!   or get plain HTTP requests back to serve them yourself).
+//!   or get plain HTTP requests back to serve them yourself), and
+//!   `accept_tls_with` for TLS (feature `rustls`).
 //! - A stream upgraded elsewhere (hyper, ...):
 //!   [`WebSocketStream::from_connection`].
 //!
