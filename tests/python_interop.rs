@@ -9,11 +9,12 @@
 #[path = "../examples/support/certs.rs"]
 mod certs;
 
-use std::io::{BufRead, BufReader};
+#[path = "common/python.rs"]
+mod python;
+
 use std::net::TcpListener;
+#[cfg(feature = "rustls")]
 use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::OnceLock;
 use std::thread;
 use std::time::Duration;
 
@@ -21,73 +22,8 @@ use rfc6455::blocking;
 use rfc6455::layer::{Answer, ClientOptions, ServerOptions, Upgrade};
 use rfc6455::{CloseCode, CloseFrame, Message};
 
-/// The python-websockets release the tests run against.
-const WEBSOCKETS: &str = "websockets==15.0.1";
-
-/// A Python with python-websockets, installed once per test run.
-fn python() -> &'static PathBuf {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-websockets");
-        let python = venv.join("bin/python");
-        let ready = Command::new(&python)
-            .args(["-c", "import websockets"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ready {
-            let made = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs");
-            assert!(made.success(), "python3 -m venv failed");
-            let installed = Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", WEBSOCKETS])
-                .status()
-                .expect("pip runs");
-            assert!(installed.success(), "pip install {WEBSOCKETS} failed");
-        }
-        python
-    })
-}
-
-/// A child process killed when the test ends, however it ends.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-/// Runs `script` with python-websockets; returns the process and the first
-/// line it prints.
-fn run_python(script: &str, args: &[&str]) -> (Running, String) {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let mut line = String::new();
-    BufReader::new(child.stdout.take().unwrap())
-        .read_line(&mut line)
-        .unwrap();
-    (Running(child), line.trim().to_owned())
-}
-
-/// Waits (bounded) for `child` to exit and returns whether it succeeded.
-fn exits_cleanly(mut child: Running) -> bool {
-    for _ in 0..200 {
-        if let Some(status) = child.0.try_wait().unwrap() {
-            return status.success();
-        }
-        thread::sleep(Duration::from_millis(50));
-    }
-    false
-}
+/// How long a python client may take to finish.
+const PYTHON_CLIENT_LIMIT: Duration = Duration::from_secs(10);
 
 /// Echoes on an ephemeral port, printed first; with a certificate chain
 /// and key (PEM files) as arguments, over TLS.
@@ -125,7 +61,7 @@ with connect(sys.argv[1], subprotocols=["soap", "xmpp"], open_timeout=10, ssl=co
 
 #[test]
 fn the_blocking_client_talks_to_a_python_websockets_server() {
-    let (_server, port) = run_python(ECHO_SERVER, &[]);
+    let (_server, port) = python::run(ECHO_SERVER, &[]);
     let options =
         ClientOptions::new(&format!("ws://127.0.0.1:{port}/")).protocols(["soap", "xmpp"]);
     let (mut ws, _) = blocking::connect_with(options).unwrap();
@@ -167,16 +103,19 @@ fn a_python_websockets_client_talks_to_the_blocking_server() {
         }
         echoed
     });
-    let (client, protocol) = run_python(CLIENT, &[&url]);
+    let (client, protocol) = python::run(CLIENT, &[&url]);
     assert_eq!(protocol, "xmpp");
-    assert!(exits_cleanly(client), "the python client failed");
+    assert!(
+        client.exits_cleanly_within(PYTHON_CLIENT_LIMIT),
+        "the python client failed"
+    );
     assert_eq!(server.join().unwrap(), 2);
 }
 
 #[cfg(feature = "tokio")]
 #[tokio::test]
 async fn the_tokio_client_talks_to_a_python_websockets_server() {
-    let (_server, port) = run_python(ECHO_SERVER, &[]);
+    let (_server, port) = python::run(ECHO_SERVER, &[]);
     let options =
         ClientOptions::new(&format!("ws://127.0.0.1:{port}/")).protocols(["soap", "xmpp"]);
     let (mut ws, _) = rfc6455::tokio::connect_with(options).await.unwrap();
@@ -219,8 +158,8 @@ async fn a_python_websockets_client_talks_to_the_tokio_server() {
         echoed
     });
     let client = tokio::task::spawn_blocking(move || {
-        let (client, protocol) = run_python(CLIENT, &[&url]);
-        (protocol, exits_cleanly(client))
+        let (client, protocol) = python::run(CLIENT, &[&url]);
+        (protocol, client.exits_cleanly_within(PYTHON_CLIENT_LIMIT))
     });
     let (protocol, clean) = client.await.unwrap();
     assert_eq!(protocol, "xmpp");
@@ -265,7 +204,7 @@ fn trusting(
 #[test]
 fn both_clients_talk_to_a_python_websockets_server_over_wss() {
     let (certs, _, chain, key) = tls_files();
-    let (_server, port) = run_python(ECHO_SERVER, &[&chain, &key]);
+    let (_server, port) = python::run(ECHO_SERVER, &[&chain, &key]);
     let options = ClientOptions::new(&format!("wss://localhost:{port}/"))
         .protocol("soap")
         .tls_config(trusting(&certs.ca))
@@ -320,9 +259,12 @@ fn a_python_websockets_client_talks_to_the_blocking_server_over_wss() {
         }
         echoed
     });
-    let (client, protocol) = run_python(CLIENT, &[&url, &ca]);
+    let (client, protocol) = python::run(CLIENT, &[&url, &ca]);
     assert_eq!(protocol, "xmpp");
-    assert!(exits_cleanly(client), "the python client failed");
+    assert!(
+        client.exits_cleanly_within(PYTHON_CLIENT_LIMIT),
+        "the python client failed"
+    );
     assert_eq!(server.join().unwrap(), 2);
 }
 
@@ -355,8 +297,8 @@ async fn a_python_websockets_client_talks_to_the_tokio_server_over_wss() {
         echoed
     });
     let client = tokio::task::spawn_blocking(move || {
-        let (client, protocol) = run_python(CLIENT, &[&url, &ca]);
-        (protocol, exits_cleanly(client))
+        let (client, protocol) = python::run(CLIENT, &[&url, &ca]);
+        (protocol, client.exits_cleanly_within(PYTHON_CLIENT_LIMIT))
     });
     let (protocol, clean) = client.await.unwrap();
     assert_eq!(protocol, "xmpp");
