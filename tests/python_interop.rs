@@ -19,6 +19,7 @@ use std::thread;
 use std::time::Duration;
 
 use rfc6455::blocking;
+use rfc6455::handshake::Request;
 use rfc6455::layer::{Answer, ClientOptions, ServerOptions, Upgrade};
 use rfc6455::{CloseCode, CloseFrame, Message};
 
@@ -81,34 +82,46 @@ fn the_blocking_client_talks_to_a_python_websockets_server() {
     assert_eq!(ws.close_frame().map(|f| f.code), Some(CloseCode::NORMAL));
 }
 
+/// The server's answer to the python client: its second choice, xmpp.
+fn xmpp(request: &Request) -> Answer {
+    Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
+}
+
+/// Echoes every message on the accepted WebSocket; how many there were.
+fn echo_all<S: blocking::Transport>(upgrade: Upgrade<blocking::WebSocket<S>, S>) -> usize {
+    let Upgrade::WebSocket(mut ws) = upgrade else {
+        panic!("not an upgrade")
+    };
+    #[cfg(feature = "deflate")]
+    assert!(ws.connection().deflate().is_some(), "deflate negotiated");
+    let mut echoed = 0;
+    while let Some(message) = ws.read().unwrap() {
+        ws.send(message).unwrap();
+        echoed += 1;
+    }
+    echoed
+}
+
+/// Runs the python client with `args` (the URL, then a CA file for
+/// wss://) and checks it chose xmpp and finished cleanly.
+fn python_client_succeeds(args: &[&str]) {
+    let (client, protocol) = python::run(CLIENT, args);
+    assert_eq!(protocol, "xmpp");
+    assert!(
+        client.exits_cleanly_within(PYTHON_CLIENT_LIMIT),
+        "the python client failed"
+    );
+}
+
 #[test]
 fn a_python_websockets_client_talks_to_the_blocking_server() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let url = format!("ws://{}/echo", listener.local_addr().unwrap());
     let server = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let upgrade = blocking::accept_with(stream, ServerOptions::default(), |request| {
-            Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
-        })
-        .unwrap();
-        let Upgrade::WebSocket(mut ws) = upgrade else {
-            panic!("not an upgrade")
-        };
-        #[cfg(feature = "deflate")]
-        assert!(ws.connection().deflate().is_some(), "deflate negotiated");
-        let mut echoed = 0;
-        while let Some(message) = ws.read().unwrap() {
-            ws.send(message).unwrap();
-            echoed += 1;
-        }
-        echoed
+        echo_all(blocking::accept_with(stream, ServerOptions::default(), xmpp).unwrap())
     });
-    let (client, protocol) = python::run(CLIENT, &[&url]);
-    assert_eq!(protocol, "xmpp");
-    assert!(
-        client.exits_cleanly_within(PYTHON_CLIENT_LIMIT),
-        "the python client failed"
-    );
+    python_client_succeeds(&[&url]);
     assert_eq!(server.join().unwrap(), 2);
 }
 
@@ -135,6 +148,23 @@ async fn the_tokio_client_talks_to_a_python_websockets_server() {
     assert_eq!(ws.close_frame().map(|f| f.code), Some(CloseCode::NORMAL));
 }
 
+/// Echoes every message on the accepted WebSocket; how many there were.
+#[cfg(feature = "tokio")]
+async fn echo_all_async<S>(upgrade: Upgrade<rfc6455::tokio::WebSocketStream<S>, S>) -> usize
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
+    let Upgrade::WebSocket(mut ws) = upgrade else {
+        panic!("not an upgrade")
+    };
+    let mut echoed = 0;
+    while let Some(message) = ws.next().await {
+        ws.send(message.unwrap()).await.unwrap();
+        echoed += 1;
+    }
+    echoed
+}
+
 #[cfg(feature = "tokio")]
 #[tokio::test]
 async fn a_python_websockets_client_talks_to_the_tokio_server() {
@@ -142,28 +172,12 @@ async fn a_python_websockets_client_talks_to_the_tokio_server() {
     let url = format!("ws://{}/echo", listener.local_addr().unwrap());
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
-        let upgrade = rfc6455::tokio::accept_with(stream, ServerOptions::default(), |request| {
-            Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
-        })
+        let upgrade = rfc6455::tokio::accept_with(stream, ServerOptions::default(), xmpp);
+        echo_all_async(upgrade.await.unwrap()).await
+    });
+    tokio::task::spawn_blocking(move || python_client_succeeds(&[&url]))
         .await
         .unwrap();
-        let Upgrade::WebSocket(mut ws) = upgrade else {
-            panic!("not an upgrade")
-        };
-        let mut echoed = 0;
-        while let Some(message) = ws.next().await {
-            ws.send(message.unwrap()).await.unwrap();
-            echoed += 1;
-        }
-        echoed
-    });
-    let client = tokio::task::spawn_blocking(move || {
-        let (client, protocol) = python::run(CLIENT, &[&url]);
-        (protocol, client.exits_cleanly_within(PYTHON_CLIENT_LIMIT))
-    });
-    let (protocol, clean) = client.await.unwrap();
-    assert_eq!(protocol, "xmpp");
-    assert!(clean, "the python client failed");
     assert_eq!(server.await.unwrap(), 2);
 }
 
@@ -244,27 +258,9 @@ fn a_python_websockets_client_talks_to_the_blocking_server_over_wss() {
     );
     let server = thread::spawn(move || {
         let (stream, _) = listener.accept().unwrap();
-        let upgrade =
-            blocking::accept_tls_with(stream, config, ServerOptions::default(), |request| {
-                Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
-            })
-            .unwrap();
-        let Upgrade::WebSocket(mut ws) = upgrade else {
-            panic!("not an upgrade")
-        };
-        let mut echoed = 0;
-        while let Some(message) = ws.read().unwrap() {
-            ws.send(message).unwrap();
-            echoed += 1;
-        }
-        echoed
+        echo_all(blocking::accept_tls_with(stream, config, ServerOptions::default(), xmpp).unwrap())
     });
-    let (client, protocol) = python::run(CLIENT, &[&url, &ca]);
-    assert_eq!(protocol, "xmpp");
-    assert!(
-        client.exits_cleanly_within(PYTHON_CLIENT_LIMIT),
-        "the python client failed"
-    );
+    python_client_succeeds(&[&url, &ca]);
     assert_eq!(server.join().unwrap(), 2);
 }
 
@@ -280,28 +276,12 @@ async fn a_python_websockets_client_talks_to_the_tokio_server_over_wss() {
     );
     let server = tokio::spawn(async move {
         let (stream, _) = listener.accept().await.unwrap();
-        let upgrade =
-            rfc6455::tokio::accept_tls_with(stream, config, ServerOptions::default(), |request| {
-                Answer::accept_protocol(request.first_protocol_in(&["xmpp"]).unwrap())
-            })
-            .await
-            .unwrap();
-        let Upgrade::WebSocket(mut ws) = upgrade else {
-            panic!("not an upgrade")
-        };
-        let mut echoed = 0;
-        while let Some(message) = ws.next().await {
-            ws.send(message.unwrap()).await.unwrap();
-            echoed += 1;
-        }
-        echoed
+        let options = ServerOptions::default();
+        let upgrade = rfc6455::tokio::accept_tls_with(stream, config, options, xmpp);
+        echo_all_async(upgrade.await.unwrap()).await
     });
-    let client = tokio::task::spawn_blocking(move || {
-        let (client, protocol) = python::run(CLIENT, &[&url, &ca]);
-        (protocol, client.exits_cleanly_within(PYTHON_CLIENT_LIMIT))
-    });
-    let (protocol, clean) = client.await.unwrap();
-    assert_eq!(protocol, "xmpp");
-    assert!(clean, "the python client failed");
+    tokio::task::spawn_blocking(move || python_client_succeeds(&[&url, &ca]))
+        .await
+        .unwrap();
     assert_eq!(server.await.unwrap(), 2);
 }

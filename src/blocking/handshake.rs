@@ -46,7 +46,7 @@ pub fn connect_with(
     let proxy = options.proxy_for(&target)?;
     let mut tcp = match &proxy {
         Some(proxy) => connect_tcp(&proxy.host, proxy.port, options.open_timeout, started)
-            .map_err(|e| via_proxy(e, proxy))?,
+            .map_err(|e| proxy.blame(e))?,
         None => connect_tcp(target.host(), target.port(), options.open_timeout, started)?,
     };
     if let Some(proxy) = &proxy {
@@ -97,32 +97,17 @@ fn open_tunnel(
     started: Instant,
 ) -> Result<(), Error> {
     let (request, mut tunneling) = Tunneling::start(proxy, target)?;
-    tcp.write_all(&request)
-        .map_err(|e| via_proxy(e.into(), proxy))?;
+    tcp.write_all(&request).map_err(|e| proxy.blame(e.into()))?;
     let mut buf = [0; 1024];
     loop {
         tcp.set_read_timeout(remaining(open_timeout, started)?)?;
-        let n = read_within(tcp, &mut buf).map_err(|e| via_proxy(e, proxy))?;
+        let n = read_within(tcp, &mut buf).map_err(|e| proxy.blame(e))?;
         if n == 0 {
-            return Err(via_proxy(
-                io::Error::from(io::ErrorKind::UnexpectedEof).into(),
-                proxy,
-            ));
+            return Err(proxy.blame(io::Error::from(io::ErrorKind::UnexpectedEof).into()));
         }
         if tunneling.receive(&buf[..n])? {
             return Ok(());
         }
-    }
-}
-
-/// Says which proxy an I/O error came from.
-fn via_proxy(error: Error, proxy: &Proxy) -> Error {
-    match error {
-        Error::Io(e) => Error::Io(io::Error::new(
-            e.kind(),
-            std::format!("proxy {}:{}: {e}", proxy.host, proxy.port),
-        )),
-        other => other,
     }
 }
 

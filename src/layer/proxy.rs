@@ -88,6 +88,17 @@ impl Proxy {
         })
     }
 
+    /// `error`, saying that it came from this proxy if it is an I/O error.
+    pub fn blame(&self, error: super::Error) -> super::Error {
+        match error {
+            super::Error::Io(e) => super::Error::Io(io::Error::new(
+                e.kind(),
+                std::format!("proxy {}:{}: {e}", self.host, self.port),
+            )),
+            other => other,
+        }
+    }
+
     /// The CONNECT request for the WebSocket URL's host and port.
     pub fn connect_request(&self, target: &ClientRequest) -> ConnectRequest {
         let request = ConnectRequest::new(target.host(), target.port());

@@ -48,7 +48,7 @@ pub async fn connect_with(
             Some(proxy) => {
                 let mut tcp = connect_tcp(&proxy.host, proxy.port)
                     .await
-                    .map_err(|e| via_proxy(e, proxy))?;
+                    .map_err(|e| proxy.blame(e))?;
                 open_tunnel(&mut tcp, proxy, &target).await?;
                 tcp
             }
@@ -79,33 +79,19 @@ async fn open_tunnel(
     let (request, mut tunneling) = Tunneling::start(proxy, target)?;
     tcp.write_all(&request)
         .await
-        .map_err(|e| via_proxy(e.into(), proxy))?;
+        .map_err(|e| proxy.blame(e.into()))?;
     let mut buf = [0; 1024];
     loop {
         let n = tcp
             .read(&mut buf)
             .await
-            .map_err(|e| via_proxy(e.into(), proxy))?;
+            .map_err(|e| proxy.blame(e.into()))?;
         if n == 0 {
-            return Err(via_proxy(
-                io::Error::from(io::ErrorKind::UnexpectedEof).into(),
-                proxy,
-            ));
+            return Err(proxy.blame(io::Error::from(io::ErrorKind::UnexpectedEof).into()));
         }
         if tunneling.receive(&buf[..n])? {
             return Ok(());
         }
-    }
-}
-
-/// Says which proxy an I/O error came from.
-fn via_proxy(error: layer::Error, proxy: &Proxy) -> layer::Error {
-    match error {
-        layer::Error::Io(e) => layer::Error::Io(io::Error::new(
-            e.kind(),
-            std::format!("proxy {}:{}: {e}", proxy.host, proxy.port),
-        )),
-        other => other,
     }
 }
 
