@@ -2,7 +2,7 @@
 
 mod common;
 
-use bytes::Bytes;
+use bytes::{Buf, Bytes};
 use common::*;
 use rfc6455::frame::Opcode;
 use rfc6455::{Chunk, Config, DataKind, Error, Event, EventRef, Message, MessageRef, State};
@@ -357,4 +357,27 @@ fn a_lent_message_stays_until_the_next_call() {
         Ok(Some(EventRef::Message(MessageRef::Text("next"))))
     );
     assert_eq!(conn.next_event_ref(), Ok(None));
+}
+
+/// A driver that handles a round of events (echoing a message, which
+/// queues output) and then writes what `output()` holds must send the pong
+/// of a ping from the same round too, not leave it for a later round.
+#[test]
+fn a_pong_queued_behind_an_echo_goes_out_with_it() {
+    let mut conn = server(Config::default());
+    let mut input = client_frame(true, Opcode::Text, b"echo me");
+    input.extend(client_frame(true, Opcode::Ping, b"are you there"));
+    conn.receive(&input);
+    while let Some(event) = conn.next_event().unwrap() {
+        if let Event::Message(message) = event {
+            conn.send(message).unwrap();
+        }
+    }
+    let output = conn.output();
+    let written = output.copy_to_bytes(output.remaining());
+    let frames = decode_frames(&written);
+    let opcodes: Vec<_> = frames.iter().map(|(header, _)| header.opcode).collect();
+    assert_eq!(opcodes, [Opcode::Text, Opcode::Pong]);
+    assert_eq!(&frames[1].1[..], b"are you there");
+    assert!(!conn.wants_write());
 }

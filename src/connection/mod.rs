@@ -664,12 +664,13 @@ impl Connection {
     /// `advance` by what the transport took (with `std`,
     /// [`Output::write_to`] does it for an [`std::io::Write`]).
     ///
-    /// Automatic pongs join the output once what was there is written (or
-    /// ahead of the next frame queued, keeping their order): a peer that
-    /// pings and never reads fills only the bounded queue of
-    /// `Config::max_pending_pongs`, never the output. So call this again
-    /// after the output is drained (as the driving loop does); until then
-    /// [`wants_write`](Self::wants_write) stays true.
+    /// Automatic pongs join the output here (or ahead of the next frame
+    /// queued, keeping their order), unless pongs that joined earlier are
+    /// still unwritten: then the newer ones wait in the bounded queue of
+    /// `Config::max_pending_pongs` until the output has been drained, so a
+    /// peer that pings and never reads cannot grow the output. Call this
+    /// again once the output is drained (as the driving loop does); until
+    /// then [`wants_write`](Self::wants_write) stays true.
     pub fn output(&mut self) -> &mut Output {
         self.send.output()
     }

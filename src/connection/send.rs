@@ -30,6 +30,11 @@ pub(crate) struct Sender {
     output: Output,
     /// Automatic pongs not yet moved to `output`, oldest first.
     pending_pongs: VecDeque<Bytes>,
+    /// Whether pongs were moved into `output` since it was last seen
+    /// empty: while they wait there, newer pongs wait in their bounded
+    /// queue, so that a peer that pings and never reads cannot grow the
+    /// output.
+    pongs_in_output: bool,
     /// The kind of a message being sent with `send_fragment`, if unfinished.
     sending: Option<DataKind>,
     /// Whether frames are masked (a client's sender).
@@ -173,6 +178,7 @@ impl Sender {
     /// its place behind them.
     #[inline]
     fn flush_pongs(&mut self) {
+        self.pongs_in_output |= !self.pending_pongs.is_empty();
         while let Some(pong) = self.pending_pongs.pop_front() {
             let header = self.frame_header(true, 0, Opcode::Pong, pong.len());
             self.output.push_frame(&header, pong);
@@ -210,12 +216,17 @@ impl Sender {
         }
     }
 
-    /// The output. Waiting pongs move in once it is empty (or ahead of the
-    /// next frame queued): while the transport takes nothing, they stay in
-    /// their bounded queue, so a peer that pings and never reads grows
-    /// neither that queue nor the output, however often this is called.
+    /// The output, with the waiting pongs moved in unless pongs moved in
+    /// earlier are still unwritten: those go out first, and the newer ones
+    /// follow at the first look once the output has been drained (or ahead
+    /// of the next frame queued). So a driver that looks at the output on
+    /// every round while the transport takes nothing adds at most one
+    /// batch of pongs to it.
     pub(crate) fn output(&mut self) -> &mut Output {
         if self.output.is_empty() {
+            self.pongs_in_output = false;
+        }
+        if !self.pongs_in_output {
             self.flush_pongs();
         }
         &mut self.output
