@@ -307,3 +307,43 @@ fn wss_urls_are_refused_at_once_without_the_rustls_feature() {
     assert_eq!(error.kind(), std::io::ErrorKind::Unsupported);
     assert!(error.to_string().contains("rustls feature"), "{error}");
 }
+
+#[test]
+fn a_client_whose_server_never_reads_is_cut_at_the_write_timeout() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("ws://{}/", listener.local_addr().unwrap());
+    let server = thread::spawn(move || {
+        let (stream, _) = listener.accept().unwrap();
+        let ws = blocking::accept(stream).unwrap();
+        // Holds the connection and reads nothing until the client gives up.
+        thread::sleep(Duration::from_secs(2));
+        drop(ws);
+    });
+    let timeout = Duration::from_millis(300);
+    let options = ClientOptions::new(&url)
+        .write_timeout(Some(timeout))
+        .no_proxy();
+    let (mut ws, _) = blocking::connect_with(options).unwrap();
+    // Incompressible, in case permessage-deflate was negotiated.
+    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+    let noise: Vec<u8> = (0..1 << 20)
+        .map(|_| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state as u8
+        })
+        .collect();
+    let message = Message::Binary(noise.into());
+    let started = Instant::now();
+    // Loopback buffers take a few MiB; then a write makes no progress.
+    let error = (0..256)
+        .find_map(|_| ws.send(message.clone()).err())
+        .expect("256 MiB went into a peer that reads nothing");
+    assert!(matches!(error, layer::Error::WriteTimeout), "{error:?}");
+    assert!(started.elapsed() >= timeout);
+    assert!(started.elapsed() < Duration::from_secs(2));
+    // The transport is closed: nothing more is sent.
+    assert!(ws.send(Message::from("after")).is_err());
+    server.join().unwrap();
+}

@@ -177,6 +177,7 @@ fn handshake_client<S: Transport>(
     options: &ClientOptions,
     started: Instant,
 ) -> Result<(WebSocket<S>, ServerResponse), Error> {
+    stream.set_write_timeout(options.write_timeout)?;
     let (request, mut connecting) = Connecting::start(options)?;
     stream.write_all(&request)?;
     let mut buf = vec![0; HANDSHAKE_READ];
@@ -253,6 +254,7 @@ fn accept_inner<S: Transport>(
     hand_back_plain: bool,
     started: Instant,
 ) -> Result<Upgrade<WebSocket<S>, S>, Error> {
+    stream.set_write_timeout(options.write_timeout)?;
     let mut accepting = Accepting::new(options.config.clone());
     let mut buf = vec![0; HANDSHAKE_READ];
     loop {

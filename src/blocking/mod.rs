@@ -7,7 +7,11 @@
 //! the keepalive and close timers are honoured with the transport's read
 //! timeout (defaults from [`layer::default_config`](crate::layer::default_config):
 //! ping after 20 s without input, 20 s for its pong, 10 s to finish
-//! closing; 10 s for the opening handshake).
+//! closing; 10 s for the opening handshake). A write that makes no
+//! progress for the write timeout (30 s by default,
+//! `ServerOptions::write_timeout`, `ClientOptions::write_timeout`) ends the
+//! connection with [`Error::WriteTimeout`](crate::layer::Error::WriteTimeout):
+//! a peer that never reads cannot hold the thread.
 //!
 //! Clients connect with [`connect`] and [`connect_with`]: to `ws://` URLs,
 //! to `wss://` with the `rustls` feature (see [`crate::tls`]), and through

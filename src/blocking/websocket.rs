@@ -203,7 +203,11 @@ impl<S: Transport> WebSocket<S> {
             }
             Err(e) => {
                 self.finish();
-                Err(e.into())
+                Err(if is_timeout(&e) {
+                    Error::WriteTimeout
+                } else {
+                    e.into()
+                })
             }
         }
     }

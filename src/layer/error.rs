@@ -22,6 +22,9 @@ pub enum Error {
     Rejected(Box<Rejection>),
     /// The opening handshake did not finish within the open timeout.
     OpenTimeout,
+    /// A write to the transport took nothing for the write timeout (a peer
+    /// that does not read): the connection was closed.
+    WriteTimeout,
     /// The forward proxy refused to open a tunnel to the server (407 asks
     /// for credentials, 403 or 502 refuse the target): its status, reason,
     /// headers (`Proxy-Authenticate`) and the start of its body.
@@ -77,6 +80,9 @@ impl fmt::Display for Error {
             Error::OpenTimeout => {
                 f.write_str("the opening handshake did not finish within the open timeout")
             }
+            Error::WriteTimeout => f.write_str(
+                "the peer took no data within the write timeout; the connection was closed",
+            ),
             Error::ProxyRefused(r) => {
                 write!(
                     f,

@@ -47,6 +47,10 @@ pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long the layers give the opening handshake by default.
 pub const DEFAULT_OPEN_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a blocking write may make no progress before the connection
+/// is given up on, by default.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// How much output the tokio layer lets wait before a send waits, by
 /// default.
 pub const DEFAULT_WRITE_LIMIT: usize = 64 << 10;

@@ -28,6 +28,7 @@ pub struct ClientOptions {
     pub(crate) config: Config,
     pub(crate) open_timeout: Option<Duration>,
     pub(crate) write_limit: usize,
+    pub(crate) write_timeout: Option<Duration>,
     pub(crate) proxy: ProxySetting,
     #[cfg(feature = "rustls")]
     pub(crate) tls: Option<alloc::sync::Arc<rustls::ClientConfig>>,
@@ -35,7 +36,8 @@ pub struct ClientOptions {
 
 impl ClientOptions {
     /// Options for `url` (`ws://` or `wss://`), with
-    /// [`default_config`](super::default_config) and a 10 s open timeout.
+    /// [`default_config`](super::default_config), a 10 s open timeout, a
+    /// 30 s write timeout and the proxy from the environment.
     pub fn new(url: &str) -> Self {
         ClientOptions {
             url: url.to_string(),
@@ -44,6 +46,7 @@ impl ClientOptions {
             config: super::default_config(),
             open_timeout: Some(super::DEFAULT_OPEN_TIMEOUT),
             write_limit: super::DEFAULT_WRITE_LIMIT,
+            write_timeout: Some(super::DEFAULT_WRITE_TIMEOUT),
             proxy: ProxySetting::Environment,
             #[cfg(feature = "rustls")]
             tls: None,
@@ -54,6 +57,17 @@ impl ClientOptions {
     /// transport (the tokio layer). Default 64 KiB.
     pub fn write_limit(mut self, bytes: usize) -> Self {
         self.write_limit = bytes;
+        self
+    }
+
+    /// How long one write to the transport may take nothing before the
+    /// connection is given up on with [`Error::WriteTimeout`](super::Error::WriteTimeout)
+    /// (the blocking layer, where a peer that never reads would otherwise
+    /// hold the thread); `None` waits forever. Default 30 s. The tokio
+    /// layer's sends wait instead (backpressure, bounded by the write
+    /// limit): bound them with `tokio::time::timeout`, which is safe.
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.write_timeout = timeout;
         self
     }
 
@@ -167,15 +181,18 @@ pub struct ServerOptions {
     pub(crate) config: Config,
     pub(crate) open_timeout: Option<Duration>,
     pub(crate) write_limit: usize,
+    pub(crate) write_timeout: Option<Duration>,
 }
 
 impl Default for ServerOptions {
-    /// [`default_config`](super::default_config) and a 10 s open timeout.
+    /// [`default_config`](super::default_config), a 10 s open timeout and
+    /// a 30 s write timeout.
     fn default() -> Self {
         ServerOptions {
             config: super::default_config(),
             open_timeout: Some(super::DEFAULT_OPEN_TIMEOUT),
             write_limit: super::DEFAULT_WRITE_LIMIT,
+            write_timeout: Some(super::DEFAULT_WRITE_TIMEOUT),
         }
     }
 }
@@ -192,6 +209,17 @@ impl ServerOptions {
     /// transport (the tokio layer). Default 64 KiB.
     pub fn write_limit(mut self, bytes: usize) -> Self {
         self.write_limit = bytes;
+        self
+    }
+
+    /// How long one write to the transport may take nothing before the
+    /// connection is given up on with [`Error::WriteTimeout`](super::Error::WriteTimeout)
+    /// (the blocking layer, where a peer that never reads would otherwise
+    /// hold the thread); `None` waits forever. Default 30 s. The tokio
+    /// layer's sends wait instead (backpressure, bounded by the write
+    /// limit): bound them with `tokio::time::timeout`, which is safe.
+    pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.write_timeout = timeout;
         self
     }
 

@@ -204,8 +204,9 @@ pub struct Report {
 #[derive(Debug, Clone)]
 pub struct Setup {
     pub options: ServerOptions,
-    /// Give up on a send that waits longer (tokio: a timeout around
-    /// `send`; blocking: the socket's write timeout).
+    /// Give up on a send that waits longer: tokio, a timeout around
+    /// `send`; blocking, the layer's write timeout
+    /// (`ServerOptions::write_timeout`).
     pub send_timeout: Option<Duration>,
     /// The accepted sockets' `SO_SNDBUF` (small: the kernel then holds
     /// little of what a peer does not read, and the layer's own bounds
@@ -352,7 +353,6 @@ fn blocking_server(
         let spawned = thread::Builder::new().stack_size(256 * KIB).spawn(move || {
             let started = Instant::now();
             let peer = stream.peer_addr().unwrap();
-            let _ = stream.set_write_timeout(setup.send_timeout);
             if let Some(size) = setup.send_buffer {
                 socket2::SockRef::from(&stream)
                     .set_send_buffer_size(size)
@@ -370,9 +370,17 @@ fn blocking_server(
     }
 }
 
+/// The setup's options, with its send timeout as the write timeout.
+fn blocking_options(setup: &Setup) -> ServerOptions {
+    match setup.send_timeout {
+        Some(timeout) => setup.options.clone().write_timeout(Some(timeout)),
+        None => setup.options.clone(),
+    }
+}
+
 fn blocking_echo(stream: TcpStream, setup: &Setup, open: &AtomicUsize) -> (Ended, usize) {
     let upgrade =
-        rfc6455::blocking::accept_with(stream, setup.options.clone(), |_| Answer::accept());
+        rfc6455::blocking::accept_with(stream, blocking_options(setup), |_| Answer::accept());
     let mut ws = match upgrade {
         Ok(Upgrade::WebSocket(ws)) => ws,
         Ok(other) => panic!("not an upgrade: {other:?}"),
