@@ -311,6 +311,22 @@ fn every_extended_connect_response_rule_refuses_with_its_error() {
 }
 
 #[test]
+fn any_2xx_answer_opens_the_websocket_as_rfc_8441_says() {
+    let (request, pending) = client("wss://example.com/", Version::HTTP_2);
+    let offer =
+        WebSocketRequest::extended_connect(&request, Some(PROTOCOL), Config::default()).unwrap();
+    let (mut response, server) = offer.accept(Accept::default()).unwrap();
+    *response.status_mut() = StatusCode::ACCEPTED;
+    let (mut client, mut server) = (pending.finish(&response).unwrap(), server);
+    client.send(Message::from("accepted")).unwrap();
+    server.receive(&client.take_output());
+    assert_eq!(
+        server.next_event().unwrap(),
+        Some(Event::Message(Message::from("accepted")))
+    );
+}
+
+#[test]
 fn the_client_refuses_before_sending_when_the_peer_did_not_enable_extended_connect() {
     let request = || ClientRequest::new("wss://example.com/").unwrap();
     let disabled = request().extended_connect(Version::HTTP_2, false, Config::default());

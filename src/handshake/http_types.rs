@@ -305,7 +305,7 @@ impl HttpHandshake {
     /// the rules of [`ClientHandshake`](super::ClientHandshake): for an
     /// HTTP/1.1 upgrade, `101` with `Upgrade: websocket`, `Connection:
     /// upgrade` and the right `Sec-WebSocket-Accept`; for an extended
-    /// CONNECT, `200` without those headers (else
+    /// CONNECT, a 2xx (servers send `200`) without those headers (else
     /// [`HandshakeError::ForbiddenHeader`]). Either way at most one offered
     /// subprotocol, only offered extensions, and a permessage-deflate answer
     /// that fits the offer.
@@ -336,7 +336,8 @@ impl HttpHandshake {
                 }
             }
             None => {
-                if status != StatusCode::OK {
+                // RFC 8441 section 5 counts any 2xx; servers send 200.
+                if !status.is_success() {
                     return Err(HandshakeError::Rejected(status.as_u16()));
                 }
                 super::extended_connect::forbid_http1_fields(headers, "Sec-WebSocket-Accept")?;
