@@ -401,6 +401,7 @@ proptest! {
         no_context in any::<bool>(),
         bits in 8u8..=15,
     ) {
+        #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
         let mut config = Config::default();
         #[cfg(feature = "deflate")]
         {

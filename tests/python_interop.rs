@@ -205,7 +205,7 @@ fn tls_files() -> (certs::DemoCerts, String, String, String) {
     (certs, ca, chain, key)
 }
 
-#[cfg(feature = "rustls")]
+#[cfg(all(feature = "rustls", feature = "tokio"))]
 fn trusting(
     ca: &rustls::pki_types::CertificateDer<'static>,
 ) -> std::sync::Arc<rustls::ClientConfig> {
