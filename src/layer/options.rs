@@ -60,12 +60,12 @@ impl ClientOptions {
         self
     }
 
-    /// How long one write to the transport may take nothing before the
-    /// connection is given up on with [`Error::WriteTimeout`](super::Error::WriteTimeout)
-    /// (the blocking layer, where a peer that never reads would otherwise
-    /// hold the thread); `None` waits forever. Default 30 s. The tokio
-    /// layer's sends wait instead (backpressure, bounded by the write
-    /// limit): bound them with `tokio::time::timeout`, which is safe.
+    /// How long a write may wait on a transport that takes nothing (a
+    /// peer that does not read) before the connection is given up on with
+    /// [`Error::WriteTimeout`](super::Error::WriteTimeout); `None` waits
+    /// forever. Default 30 s. Blocking: each write to the transport. Tokio:
+    /// a send or flush waiting past the write limit (closing is bounded by
+    /// the close timeout instead).
     pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.write_timeout = timeout;
         self
@@ -212,12 +212,12 @@ impl ServerOptions {
         self
     }
 
-    /// How long one write to the transport may take nothing before the
-    /// connection is given up on with [`Error::WriteTimeout`](super::Error::WriteTimeout)
-    /// (the blocking layer, where a peer that never reads would otherwise
-    /// hold the thread); `None` waits forever. Default 30 s. The tokio
-    /// layer's sends wait instead (backpressure, bounded by the write
-    /// limit): bound them with `tokio::time::timeout`, which is safe.
+    /// How long a write may wait on a transport that takes nothing (a
+    /// peer that does not read) before the connection is given up on with
+    /// [`Error::WriteTimeout`](super::Error::WriteTimeout); `None` waits
+    /// forever. Default 30 s. Blocking: each write to the transport. Tokio:
+    /// a send or flush waiting past the write limit (closing is bounded by
+    /// the close timeout instead).
     pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.write_timeout = timeout;
         self

@@ -122,11 +122,10 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
     stream.write_all(&response).await?;
     stream.flush().await?;
     let upgrade = match then {
-        Then::Open(conn) => Upgrade::WebSocket(WebSocketStream::from_connection(
-            stream,
-            *conn,
-            options.write_limit,
-        )),
+        Then::Open(conn) => Upgrade::WebSocket(
+            WebSocketStream::from_connection(stream, *conn, options.write_limit)
+                .with_write_timeout(options.write_timeout),
+        ),
         Then::Rejected(status) => {
             let _ = stream.shutdown().await;
             Upgrade::Rejected(status)

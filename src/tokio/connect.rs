@@ -135,7 +135,8 @@ async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
             )));
         }
         if let Some((conn, response)) = connecting.receive(&buf[..n])? {
-            let stream = WebSocketStream::from_connection(stream, conn, options.write_limit);
+            let stream = WebSocketStream::from_connection(stream, conn, options.write_limit)
+                .with_write_timeout(options.write_timeout);
             return Ok((stream, response));
         }
     }

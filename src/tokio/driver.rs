@@ -58,6 +58,8 @@ enum Failure {
         text: String,
         first: Option<io::Error>,
     },
+    /// The transport took nothing for the write timeout.
+    WriteTimeout,
 }
 
 impl Failure {
@@ -70,6 +72,7 @@ impl Failure {
                     .take()
                     .unwrap_or_else(|| io::Error::new(*kind, text.clone())),
             ),
+            Failure::WriteTimeout => layer::Error::WriteTimeout,
         }
     }
 }
@@ -109,6 +112,13 @@ pub(crate) struct Driver<S> {
     armed: Option<Timestamp>,
     /// Bytes were written since the last flush.
     needs_flush: bool,
+    /// How long a send may wait on a transport that takes nothing.
+    write_timeout: Option<Duration>,
+    /// When a send that waits on the transport gives up (set when a write
+    /// is refused, cleared when the transport takes bytes).
+    stall_deadline: Option<Instant>,
+    /// The sleep until `stall_deadline` (made at the first stall).
+    stall_sleep: Option<Pin<Box<Sleep>>>,
     /// The transport's read side ended (or failed).
     eof: bool,
     /// The transport was closed (or given up on): nothing more happens.
@@ -129,12 +139,19 @@ impl<S> Driver<S> {
             sleep: None,
             armed: None,
             needs_flush: false,
+            write_timeout: None,
+            stall_deadline: None,
+            stall_sleep: None,
             eof: false,
             done: false,
             peer_close: None,
             failure: None,
             failure_told: false,
         }
+    }
+
+    pub(crate) fn set_write_timeout(&mut self, timeout: Option<Duration>) {
+        self.write_timeout = timeout;
     }
 
     pub(crate) fn peer_close(&self) -> Option<&CloseFrame> {
@@ -190,13 +207,19 @@ impl<S> Driver<S> {
     /// The transport failed: after a clean close that loses nothing;
     /// otherwise the connection fails and the output is dropped.
     fn transport_failed(&mut self, error: io::Error) {
+        self.abandon(Failure::Io {
+            kind: error.kind(),
+            text: error.to_string(),
+            first: Some(error),
+        });
+    }
+
+    /// The transport is given up on: unless the close handshake was
+    /// complete, the connection fails with `failure`.
+    fn abandon(&mut self, failure: Failure) {
         if self.conn.state() != State::Closed {
             let _ = self.conn.receive_eof();
-            self.record(Failure::Io {
-                kind: error.kind(),
-                text: error.to_string(),
-                first: Some(error),
-            });
+            self.record(failure);
         }
         self.finish();
     }
@@ -211,6 +234,8 @@ impl<S> Driver<S> {
         self.done = true;
         self.sleep = None;
         self.armed = None;
+        self.stall_deadline = None;
+        self.stall_sleep = None;
     }
 }
 
@@ -283,13 +308,41 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
         limit: usize,
         flush: bool,
     ) -> Poll<Result<(), layer::Error>> {
-        match ready!(self.poll_output(cx, poller, limit, flush)) {
-            Ok(()) => Poll::Ready(Ok(())),
-            Err(error) => {
+        match self.poll_output(cx, poller, limit, flush) {
+            Poll::Ready(Ok(())) => Poll::Ready(Ok(())),
+            Poll::Ready(Err(error)) => {
                 self.transport_failed(error);
                 Poll::Ready(self.outcome())
             }
+            Poll::Pending => {
+                ready!(self.poll_stall(cx, poller));
+                self.abandon(Failure::WriteTimeout);
+                Poll::Ready(self.outcome())
+            }
         }
+    }
+
+    /// While a send waits on a transport that takes nothing: ready once it
+    /// has waited the write timeout (never, without one).
+    fn poll_stall(&mut self, cx: &mut Context<'_>, poller: Poller<'_>) -> Poll<()> {
+        let Some(timeout) = self.write_timeout else {
+            return Poll::Pending;
+        };
+        let deadline = *self
+            .stall_deadline
+            .get_or_insert_with(|| Instant::now() + timeout);
+        let sleep = match &mut self.stall_sleep {
+            Some(sleep) => {
+                if sleep.deadline() != deadline {
+                    sleep.as_mut().reset(deadline);
+                }
+                sleep
+            }
+            None => self
+                .stall_sleep
+                .insert(Box::pin(::tokio::time::sleep_until(deadline))),
+        };
+        poller.poll(Resource::Timer, cx, |cx| sleep.as_mut().poll(cx))
     }
 
     /// Writes output until at most `limit` bytes wait, then flushes if
@@ -305,6 +358,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
             io,
             conn,
             needs_flush,
+            stall_deadline,
             ..
         } = self;
         loop {
@@ -328,6 +382,8 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
                 n => output.advance(n.min(output.len())),
             }
+            // The transport took bytes: a send that waits starts over.
+            *stall_deadline = None;
             *needs_flush = true;
         }
         if flush && *needs_flush {

@@ -25,7 +25,10 @@
 //! carry. Timers run on tokio's clock, so `tokio::time::pause` applies to
 //! them, and need a runtime with time enabled. [`WebSocketStream::split`]
 //! gives a read half and a write half for two tasks; the read half writes
-//! pongs itself, so they go out while only it is polled.
+//! pongs itself, so they go out while only it is polled. A send waits while
+//! more than the write limit (64 KiB) is unwritten, and gives up on the
+//! connection with [`Error::WriteTimeout`](crate::layer::Error::WriteTimeout)
+//! after the write timeout (30 s) without the transport taking anything.
 //!
 //! The layer only moves bytes and time: every protocol decision is the
 //! [`Connection`](crate::Connection)'s, driven as its documentation says,

@@ -87,6 +87,19 @@ impl<S> WebSocketStream<S> {
         }
     }
 
+    /// Gives up on the connection when a send has waited `timeout` on a
+    /// transport that takes nothing (a peer that does not read): the send,
+    /// and everything after, fail with
+    /// [`layer::Error::WriteTimeout`](crate::layer::Error::WriteTimeout).
+    /// `None` (the default here; the layer's `connect` and `accept` take
+    /// the options' 30 s) lets sends wait for as long as the transport
+    /// does.
+    #[must_use]
+    pub fn with_write_timeout(mut self, timeout: Option<core::time::Duration>) -> Self {
+        self.driver.set_write_timeout(timeout);
+        self
+    }
+
     /// The subprotocol the handshake agreed on, if any.
     #[must_use]
     pub fn protocol(&self) -> Option<&str> {

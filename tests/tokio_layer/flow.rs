@@ -66,6 +66,41 @@ async fn send_waits_past_the_write_limit_when_the_peer_never_reads() {
     .await;
 }
 
+#[tokio::test(start_paused = true)]
+async fn a_send_that_waits_past_the_write_timeout_gives_up_on_the_connection() {
+    bounded(async {
+        let options = options()
+            .write_limit(64 << 10)
+            .write_timeout(Some(Duration::from_secs(3)));
+        // The peer holds the transport and reads nothing.
+        let (_hold, held) = tokio::sync::oneshot::channel::<()>();
+        let mut ws = client_on_duplex(16 << 10, options, |io| async move {
+            let _ = held.await;
+            drop(io);
+        })
+        .await;
+        let started = Instant::now();
+        let mut sent = 0u64;
+        let error = loop {
+            let message = Message::Binary(noise(sent, 8 << 10).into());
+            if let Err(error) = ws.send(message).await {
+                break error;
+            }
+            sent += 1;
+            assert!(sent < 1000, "sends never waited");
+        };
+        assert!(matches!(error, layer::Error::WriteTimeout), "{error:?}");
+        let waited = started.elapsed();
+        assert!(
+            waited >= Duration::from_secs(3) && waited < Duration::from_secs(4),
+            "{waited:?}"
+        );
+        assert_eq!(ws.state(), State::Failed);
+        assert!(ws.send(Message::from("after")).await.is_err());
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn dropping_pending_next_futures_loses_no_message() {
     bounded(async {
