@@ -16,13 +16,13 @@
 
 use std::error::Error;
 use std::io::Write;
-use std::net::TcpListener;
+use std::net::{TcpListener, TcpStream};
 use std::thread;
 
 use rfc6455::Config;
 use rfc6455::blocking::{self, Transport, WebSocket};
 use rfc6455::handshake::{self, HandshakeError, Request, ServerHandshake};
-use rfc6455::layer::{Answer, HttpRequest, ServerOptions, Upgrade};
+use rfc6455::layer::{self, Answer, HttpRequest, ServerOptions, Upgrade};
 
 #[cfg(feature = "rustls")]
 #[path = "support/certs.rs"]
@@ -46,14 +46,30 @@ fn main() -> Result<(), Box<dyn Error>> {
         return serve_tls(listener);
     }
     println!("echo server on http://{local}/");
+    serve_each(listener, |stream| {
+        blocking::accept_with(stream, ServerOptions::default(), answer)
+    })
+}
+
+/// One thread per connection: `accept` opens it, then [`serve`].
+fn serve_each<S: Transport>(
+    listener: TcpListener,
+    accept: impl Fn(TcpStream) -> Result<Upgrade<WebSocket<S>, S>, layer::Error>
+    + Clone
+    + Send
+    + 'static,
+) -> Result<(), Box<dyn Error>> {
     for stream in listener.incoming() {
         let stream = stream?;
+        let accept = accept.clone();
         thread::spawn(move || {
-            let served = stream
+            let opened = stream
                 .set_nodelay(true)
                 .map_err(Into::into)
-                .and_then(|()| blocking::accept_with(stream, ServerOptions::default(), answer));
-            report(served.map_err(Into::into).and_then(serve));
+                .and_then(|()| accept(stream));
+            if let Err(error) = opened.map_err(Into::into).and_then(serve) {
+                eprintln!("connection ended: {error}");
+            }
         });
     }
     Ok(())
@@ -72,28 +88,14 @@ fn serve_tls(listener: TcpListener) -> Result<(), Box<dyn Error>> {
     println!("echo server on https://{}/", listener.local_addr()?);
     println!("certificate authority: {}", ca_path.display());
     std::io::stdout().flush()?;
-    for stream in listener.incoming() {
-        let stream = stream?;
-        let config = config.clone();
-        thread::spawn(move || {
-            let served = stream.set_nodelay(true).map_err(Into::into).and_then(|()| {
-                blocking::accept_tls_with(stream, config, ServerOptions::default(), answer)
-            });
-            report(served.map_err(Into::into).and_then(serve));
-        });
-    }
-    Ok(())
+    serve_each(listener, move |stream| {
+        blocking::accept_tls_with(stream, config.clone(), ServerOptions::default(), answer)
+    })
 }
 
 #[cfg(not(feature = "rustls"))]
 fn serve_tls(_listener: TcpListener) -> Result<(), Box<dyn Error>> {
     Err("--tls needs the rustls feature: cargo run --features rustls --example echo_server -- --tls".into())
-}
-
-fn report(result: Result<(), Box<dyn Error>>) {
-    if let Err(error) = result {
-        eprintln!("connection ended: {error}");
-    }
 }
 
 /// Echoes every message, or serves a plain HTTP request.
