@@ -325,16 +325,7 @@ fn a_client_whose_server_never_reads_is_cut_at_the_write_timeout() {
         .no_proxy();
     let (mut ws, _) = blocking::connect_with(options).unwrap();
     // Incompressible, in case permessage-deflate was negotiated.
-    let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-    let noise: Vec<u8> = (0..1 << 20)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
-    let message = Message::Binary(noise.into());
+    let message = Message::Binary(noise(1, 1 << 20).into());
     let started = Instant::now();
     // Loopback buffers take a few MiB; then a write makes no progress.
     let error = (0..256)

@@ -70,15 +70,7 @@ fn messages_round_trip_compressed_with_and_without_context_takeover() {
 #[test]
 fn incompressible_message_between_compressible_ones_round_trips() {
     let (mut client, mut server) = pair(DeflateParams::default(), Config::default());
-    let mut state = 0x9e37_79b9_7f4a_7c15u64;
-    let noise: Vec<u8> = (0..10_000)
-        .map(|_| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state as u8
-        })
-        .collect();
+    let noise = noise(7, 10_000);
     let text = "the quick brown fox jumps over the lazy dog ".repeat(20);
     for message in [
         Message::from(text.as_str()),

@@ -119,3 +119,12 @@ pub fn close_code_sent(bytes: &[u8]) -> Option<u16> {
     );
     (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]))
 }
+
+/// `len` pseudo-random bytes (incompressible, should permessage-deflate be
+/// on).
+pub fn noise(seed: u64, len: usize) -> Vec<u8> {
+    use rfc6455::RandomSource;
+    let mut bytes = vec![0; len];
+    TestRandom(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1).fill_bytes(&mut bytes);
+    bytes
+}

@@ -16,6 +16,7 @@ use std::future::Future;
 use std::time::Duration;
 
 use bytes::Bytes;
+use common::noise;
 use futures_util::{SinkExt, StreamExt};
 use rfc6455::frame::{Decoded, Header, Opcode};
 use rfc6455::handshake::{Accept, ServerHandshake};
@@ -64,15 +65,6 @@ fn pattern(len: usize) -> Message {
             .collect::<Vec<u8>>()
             .into(),
     )
-}
-
-/// `len` pseudo-random bytes (incompressible, should permessage-deflate be
-/// on).
-fn noise(seed: u64, len: usize) -> Vec<u8> {
-    use rfc6455::RandomSource;
-    let mut bytes = vec![0; len];
-    common::TestRandom(seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1).fill_bytes(&mut bytes);
-    bytes
 }
 
 /// `len` pseudo-random letters.
