@@ -173,9 +173,12 @@ pub(crate) fn exempt(list: &str, host: &str, port: u16) -> bool {
             if name.is_empty() {
                 return false;
             }
+            // A subdomain: `.name` ends the host (byte-wise, so that no
+            // character boundary matters).
+            let (host, name) = (host.as_bytes(), name.as_bytes());
             host.eq_ignore_ascii_case(name)
                 || (host.len() > name.len()
-                    && host.as_bytes()[host.len() - name.len() - 1] == b'.'
+                    && host[host.len() - name.len() - 1] == b'.'
                     && host[host.len() - name.len()..].eq_ignore_ascii_case(name))
         })
 }
@@ -309,6 +312,9 @@ mod tests {
         assert!(!exempt("127.0.0.1", "127.0.0.10", 80));
         assert!(exempt("[::1]:9000, ::2", "::1", 9000));
         assert!(exempt("::2", "::2", 1));
+        // Names that are not ASCII compare byte-wise, without a panic.
+        assert!(!exempt("é.com", "xé.com", 80));
+        assert!(exempt("é.com", "x.é.com", 80));
     }
 
     #[test]
