@@ -200,10 +200,8 @@ fn wss_runs_tls_inside_the_tunnel() {
     let certs = certs::generate().unwrap();
     let config = tls::server_config(certs.chain.clone(), certs.key.clone_key()).unwrap();
     let port = echo_server(2, Some(config));
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(certs.ca.clone()).unwrap();
     let options = ClientOptions::new(&format!("wss://localhost:{port}/"))
-        .tls_config(tls::client_config_with_roots(roots))
+        .tls_config(certs.client_config())
         .proxy(&proxy.url());
     // The proxy resolves the name; the certificate is checked against it.
     both_clients_echo(options);

@@ -206,22 +206,13 @@ fn tls_files() -> (certs::DemoCerts, String, String, String) {
 }
 
 #[cfg(all(feature = "rustls", feature = "tokio"))]
-fn trusting(
-    ca: &rustls::pki_types::CertificateDer<'static>,
-) -> std::sync::Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.clone()).unwrap();
-    rfc6455::tls::client_config_with_roots(roots)
-}
-
-#[cfg(all(feature = "rustls", feature = "tokio"))]
 #[test]
 fn both_clients_talk_to_a_python_websockets_server_over_wss() {
     let (certs, _, chain, key) = tls_files();
     let (_server, port) = python::run(ECHO_SERVER, &[&chain, &key]);
     let options = ClientOptions::new(&format!("wss://localhost:{port}/"))
         .protocol("soap")
-        .tls_config(trusting(&certs.ca))
+        .tls_config(certs.client_config())
         .no_proxy();
     let (mut ws, _) = blocking::connect_with(options.clone()).unwrap();
     assert_eq!(ws.protocol(), Some("soap"));

@@ -21,12 +21,6 @@ use rfc6455::layer::{self, Answer, ClientOptions, ServerOptions, Upgrade};
 use rfc6455::tls::{self, rustls};
 use rfc6455::{Message, blocking};
 
-fn trusting(ca: &rustls::pki_types::CertificateDer<'static>) -> Arc<rustls::ClientConfig> {
-    let mut roots = rustls::RootCertStore::empty();
-    roots.add(ca.clone()).unwrap();
-    tls::client_config_with_roots(roots)
-}
-
 fn server_config(certs: &certs::DemoCerts) -> Arc<rustls::ServerConfig> {
     tls::server_config(certs.chain.clone(), certs.key.clone_key()).unwrap()
 }
@@ -64,7 +58,7 @@ fn the_blocking_client_talks_to_the_blocking_server_over_wss() {
     let (port, server) = blocking_tls_echo(server_config(&certs), ServerOptions::default());
     let options = ClientOptions::new(&format!("wss://localhost:{port}/echo"))
         .protocol("chat")
-        .tls_config(trusting(&certs.ca))
+        .tls_config(certs.client_config())
         .no_proxy();
     let (mut ws, _) = blocking::connect_with(options).unwrap();
     assert!(matches!(ws.get_ref(), blocking::ClientStream::Tls(_)));
@@ -104,7 +98,7 @@ async fn the_tokio_client_talks_to_the_tokio_server_over_wss() {
         Ok::<_, layer::Error>(())
     });
     let options = ClientOptions::new(&format!("wss://127.0.0.1:{port}/"))
-        .tls_config(trusting(&certs.ca))
+        .tls_config(certs.client_config())
         .no_proxy();
     let (mut ws, _) = rfc6455::tokio::connect_with(options).await.unwrap();
     assert!(matches!(ws.get_ref(), rfc6455::tokio::ClientStream::Tls(_)));
@@ -156,7 +150,10 @@ fn a_certificate_from_an_untrusted_issuer_is_a_tls_error_that_says_so() {
     let certs = certs::generate().unwrap();
     let port = tls_listener(server_config(&certs), 2);
     let stranger = certs::generate().unwrap();
-    for error in both_clients_fail(&format!("wss://127.0.0.1:{port}/"), trusting(&stranger.ca)) {
+    for error in both_clients_fail(
+        &format!("wss://127.0.0.1:{port}/"),
+        stranger.client_config(),
+    ) {
         assert!(
             matches!(
                 error,
@@ -174,7 +171,7 @@ fn a_certificate_from_an_untrusted_issuer_is_a_tls_error_that_says_so() {
 fn a_certificate_for_another_name_is_a_tls_error_that_says_so() {
     let certs = certs::generate_for(&["example.invalid"]).unwrap();
     let port = tls_listener(server_config(&certs), 2);
-    for error in both_clients_fail(&format!("wss://127.0.0.1:{port}/"), trusting(&certs.ca)) {
+    for error in both_clients_fail(&format!("wss://127.0.0.1:{port}/"), certs.client_config()) {
         assert!(
             matches!(
                 error,
@@ -201,7 +198,7 @@ fn a_server_that_never_answers_the_tls_hello_is_cut_at_the_open_timeout() {
     });
     let certs = certs::generate().unwrap();
     let options = ClientOptions::new(&format!("wss://127.0.0.1:{port}/"))
-        .tls_config(trusting(&certs.ca))
+        .tls_config(certs.client_config())
         .open_timeout(Some(Duration::from_millis(300)))
         .no_proxy();
     let started = Instant::now();
@@ -277,7 +274,10 @@ fn the_demo_serves_https_and_wss_with_the_ca_it_prints() {
     // The page over HTTPS, trusting the CA.
     let ca = certs_from_pem(&ca_pem);
     let name = rustls::pki_types::ServerName::try_from("127.0.0.1").unwrap();
-    let session = rustls::ClientConnection::new(trusting(&ca), name).unwrap();
+    let mut roots = rustls::RootCertStore::empty();
+    roots.add(ca).unwrap();
+    let config = tls::client_config_with_roots(roots);
+    let session = rustls::ClientConnection::new(config, name).unwrap();
     let mut tls = rustls::StreamOwned::new(session, TcpStream::connect(&addr).unwrap());
     tls.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").unwrap();
     let mut page = Vec::new();

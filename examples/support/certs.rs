@@ -22,6 +22,17 @@ pub struct DemoCerts {
     pub key_pem: String,
 }
 
+impl DemoCerts {
+    /// A client configuration that trusts this CA only.
+    pub fn client_config(&self) -> std::sync::Arc<rustls::ClientConfig> {
+        let mut roots = rustls::RootCertStore::empty();
+        roots
+            .add(self.ca.clone())
+            .expect("the CA's own certificate parses");
+        rfc6455::tls::client_config_with_roots(roots)
+    }
+}
+
 /// Makes a CA and a server certificate signed by it, for `localhost`,
 /// `127.0.0.1` and `::1`.
 pub fn generate() -> Result<DemoCerts, rcgen::Error> {
