@@ -12,6 +12,8 @@
 mod certs;
 #[path = "common/examples.rs"]
 mod examples;
+#[path = "common/net.rs"]
+mod net;
 
 use std::io::Write;
 use std::net::{TcpListener, TcpStream};
@@ -21,6 +23,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use net::{both_clients_fail, free_port, runtime};
 use rfc6455::layer::{self, Answer, ClientOptions, ServerOptions, Upgrade};
 use rfc6455::tls::{self, rustls};
 use rfc6455::{Message, blocking};
@@ -100,15 +103,6 @@ impl Tinyproxy {
     }
 }
 
-/// A port nothing listens on (just released).
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// A blocking echo server for `connections` connections, in TLS with
 /// `tls`; returns its port.
 fn echo_server(connections: usize, tls: Option<Arc<rustls::ServerConfig>>) -> u16 {
@@ -147,13 +141,6 @@ fn echo<S: blocking::Transport>(
     Ok(())
 }
 
-fn runtime() -> tokio::runtime::Runtime {
-    tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap()
-}
-
 /// Both clients connect with `options`, send a message and read its echo.
 fn both_clients_echo(options: ClientOptions) {
     let (mut ws, _) = blocking::connect_with(options.clone()).unwrap();
@@ -171,15 +158,6 @@ fn both_clients_echo(options: ClientOptions) {
         );
         ws.close(None).await.unwrap();
     });
-}
-
-/// Both clients connect with `options`; returns both errors.
-fn both_clients_fail(options: ClientOptions) -> [layer::Error; 2] {
-    let blocking = blocking::connect_with(options.clone()).unwrap_err();
-    let tokio = runtime()
-        .block_on(rfc6455::tokio::connect_with(options))
-        .unwrap_err();
-    [blocking, tokio]
 }
 
 #[test]

@@ -11,6 +11,8 @@
 
 #[path = "common/examples.rs"]
 mod examples;
+#[path = "common/net.rs"]
+mod net;
 
 use std::fs;
 use std::io::{Read, Write};
@@ -20,6 +22,8 @@ use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
+
+use net::free_port;
 
 use examples::start_echo_server;
 use rfc6455::bytes::Bytes;
@@ -154,14 +158,6 @@ impl Drop for Nginx {
         let _ = self.child.wait();
         let _ = fs::remove_dir_all(&self.prefix);
     }
-}
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 // ---------------------------------------------------------------- helpers

@@ -9,6 +9,8 @@
 mod certs;
 #[path = "common/examples.rs"]
 mod examples;
+#[path = "common/net.rs"]
+mod net;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -17,6 +19,7 @@ use std::sync::Arc;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use net::both_clients_fail;
 use rfc6455::layer::{self, Answer, ClientOptions, ServerOptions, Upgrade};
 use rfc6455::tls::{self, rustls};
 use rfc6455::{Message, blocking};
@@ -110,21 +113,6 @@ async fn the_tokio_client_talks_to_the_tokio_server_over_wss() {
     server.await.unwrap().unwrap();
 }
 
-/// Connects with both clients to `url`, trusting `config`; returns both
-/// errors.
-fn both_clients_fail(url: &str, config: Arc<rustls::ClientConfig>) -> [layer::Error; 2] {
-    let options = ClientOptions::new(url).tls_config(config).no_proxy();
-    let blocking = blocking::connect_with(options.clone()).unwrap_err();
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
-    let tokio = runtime
-        .block_on(rfc6455::tokio::connect_with(options))
-        .unwrap_err();
-    [blocking, tokio]
-}
-
 /// A TLS server that accepts `connections` handshakes and drops them.
 fn tls_listener(config: Arc<rustls::ServerConfig>, connections: usize) -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -150,10 +138,11 @@ fn a_certificate_from_an_untrusted_issuer_is_a_tls_error_that_says_so() {
     let certs = certs::generate().unwrap();
     let port = tls_listener(server_config(&certs), 2);
     let stranger = certs::generate().unwrap();
-    for error in both_clients_fail(
-        &format!("wss://127.0.0.1:{port}/"),
-        stranger.client_config(),
-    ) {
+    let url = format!("wss://127.0.0.1:{port}/");
+    let options = ClientOptions::new(&url)
+        .tls_config(stranger.client_config())
+        .no_proxy();
+    for error in both_clients_fail(options) {
         assert!(
             matches!(
                 error,
@@ -171,7 +160,11 @@ fn a_certificate_from_an_untrusted_issuer_is_a_tls_error_that_says_so() {
 fn a_certificate_for_another_name_is_a_tls_error_that_says_so() {
     let certs = certs::generate_for(&["example.invalid"]).unwrap();
     let port = tls_listener(server_config(&certs), 2);
-    for error in both_clients_fail(&format!("wss://127.0.0.1:{port}/"), certs.client_config()) {
+    let url = format!("wss://127.0.0.1:{port}/");
+    let options = ClientOptions::new(&url)
+        .tls_config(certs.client_config())
+        .no_proxy();
+    for error in both_clients_fail(options) {
         assert!(
             matches!(
                 error,
