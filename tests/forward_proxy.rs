@@ -218,6 +218,21 @@ fn credentials_in_the_proxy_url_answer_basic_auth_and_their_absence_is_a_407() {
     let with_credentials = format!("http://tester:%73%33cret@127.0.0.1:{}", proxy.port);
     both_clients_echo(ClientOptions::new(&url).proxy(&with_credentials));
     assert!(proxy.tunnelled_to(port));
+    // wss:// with the same credentials: TLS inside the authorised tunnel.
+    let certs = certs::generate().unwrap();
+    let config = tls::server_config(certs.chain.clone(), certs.key.clone_key()).unwrap();
+    let tls_port = echo_server(2, Some(config));
+    let secure = ClientOptions::new(&format!("wss://localhost:{tls_port}/"))
+        .tls_config(certs.client_config())
+        .proxy(&with_credentials);
+    both_clients_echo(secure.clone());
+    let refused = both_clients_fail(secure.proxy(&proxy.url()));
+    assert!(
+        refused
+            .iter()
+            .all(|e| matches!(e, layer::Error::ProxyRefused(r) if r.status() == 407)),
+        "{refused:?}"
+    );
 }
 
 #[test]
