@@ -130,7 +130,10 @@ impl Options {
             return Err("--addr must be 127.0.0.1:PORT".into());
         }
         if options.size < SEQ_LEN || options.conns == 0 || options.inflight == 0 {
-            return Err(format!("--size must be at least {SEQ_LEN}, --conns and --inflight at least 1").into());
+            return Err(format!(
+                "--size must be at least {SEQ_LEN}, --conns and --inflight at least 1"
+            )
+            .into());
         }
         Ok(options)
     }
@@ -475,7 +478,8 @@ async fn echo_conn(
                 }
                 10 => continue,
                 8 if closing => {
-                    let code = (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
+                    let code =
+                        (payload.len() >= 2).then(|| u16::from_be_bytes([payload[0], payload[1]]));
                     if code != Some(1000) {
                         return Err(format!("the server's close reply has code {code:?}").into());
                     }
@@ -509,7 +513,9 @@ async fn echo_conn(
             expect_seq += 1;
             fragments.clear();
             fragmented = false;
-            let sent = sent_at.pop_front().ok_or("an echo of a message never sent")?;
+            let sent = sent_at
+                .pop_front()
+                .ok_or("an echo of a message never sent")?;
             if now >= from && now < until {
                 tally.messages += 1;
                 let ns = now.duration_since(sent).as_nanos();
@@ -559,7 +565,10 @@ async fn idle_run(options: Options) -> Result<bool, Error> {
         );
         let addr = options.addr.clone();
         tokio::spawn(async move {
-            let permit = limit.acquire_owned().await.expect("the semaphore stays open");
+            let permit = limit
+                .acquire_owned()
+                .await
+                .expect("the semaphore stays open");
             let opened = open(&addr).await;
             drop(permit);
             let _ = done.send(());

@@ -67,7 +67,10 @@ fn main() {
         std::process::exit(2);
     };
     if !IMPLS.contains(&name.as_str()) {
-        eprintln!("unknown implementation {name:?}: one of {}", IMPLS.join(", "));
+        eprintln!(
+            "unknown implementation {name:?}: one of {}",
+            IMPLS.join(", ")
+        );
         std::process::exit(2);
     }
     let addr: SocketAddr = match addr.parse() {
