@@ -354,8 +354,8 @@ impl Feed {
         self.0.set(input);
     }
 
-    /// Takes at most `max` bytes.
-    fn take(&self, max: usize) -> &'static [u8] {
+    /// Takes at most `max` bytes (at most [`READ_CHUNK`]): one socket read.
+    pub fn take(&self, max: usize) -> &'static [u8] {
         let input = self.0.get();
         let n = max.min(READ_CHUNK).min(input.len());
         self.0.set(&input[n..]);
