@@ -31,7 +31,8 @@
 //! a connection can also start on a stream that something else upgraded.
 #![no_std]
 // `unsafe` is denied everywhere but in `mask` (its AVX2 copy, and writing
-// into spare buffer capacity).
+// into spare buffer capacity) and in `utf8::validated_str` (lending text
+// validated on arrival without a second pass).
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 

@@ -40,6 +40,28 @@ pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
     }
 }
 
+/// `bytes` as a `&str`, without checking them again: only for bytes that
+/// this crate has already validated, i.e. the payload of a text message
+/// that a [`Validator`] accepted whole, or the contents of a [`Utf8Bytes`].
+///
+/// Lending text this way saves a second pass over it: on mixed multi-byte
+/// text that pass was as long as the first (see `benches/decode.rs`,
+/// `text_utf8_*`). Debug builds (tests, fuzzing) check the claim.
+#[allow(unsafe_code)]
+pub(crate) fn validated_str(bytes: &[u8]) -> &str {
+    debug_assert!(is_valid(bytes), "text lent without validation");
+    // SAFETY: every caller passes bytes that were validated as UTF-8 when
+    // they were received or wrapped, and that were not modified since:
+    // - `Utf8Bytes` is immutable and each of its constructors validates, or
+    //   starts from a `str`, or (`from_validated`) takes a text message's
+    //   payload that the receiver validated or that was copied from a `str`
+    //   to be sent;
+    // - a lent text message is the part of the read buffer that the
+    //   receiver's `Validator` accepted, after `finish`, with no write to it
+    //   in between (see `Receiver::read_payload` and `finish_message`).
+    unsafe { core::str::from_utf8_unchecked(bytes) }
+}
+
 /// Like `core::str::from_utf8(bytes)`, with only the error's details:
 /// `(valid_up_to, error_len)`.
 ///
@@ -145,6 +167,7 @@ impl Validator {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::message::Message;
 
     fn feed_split(bytes: &[u8], at: &[usize]) -> Result<(), Error> {
         let mut v = Validator::default();
@@ -227,6 +250,58 @@ mod tests {
         let mut v = Validator::default();
         v.feed(&"€".as_bytes()[..2]).unwrap();
         assert_eq!(v.finish(), Err(Error::InvalidUtf8));
+    }
+
+    /// Under Miri too: the one `unsafe` of this module.
+    #[test]
+    fn lent_and_owned_text_is_the_payload_in_every_piece_size() {
+        use crate::frame::{Header, MAX_HEADER_LEN, Opcode};
+        use crate::{Config, Connection, Event, EventRef, MessageRef};
+        let text = "aé€𝄞".repeat(30);
+        let (first, rest) = text.as_bytes().split_at(7);
+        let mut wire = alloc::vec::Vec::new();
+        for (opcode, fin, payload) in [
+            (Opcode::Text, false, first),
+            (Opcode::Continuation, true, rest),
+        ]
+        .into_iter()
+        .chain([(Opcode::Text, true, text.as_bytes())])
+        {
+            let key = [9, 8, 7, 6];
+            let header = Header {
+                fin,
+                rsv: 0,
+                opcode,
+                mask: Some(key),
+                payload_len: payload.len() as u64,
+            };
+            let mut head = [0; MAX_HEADER_LEN];
+            let head_len = header.encode(&mut head);
+            wire.extend_from_slice(&head[..head_len]);
+            let start = wire.len();
+            wire.extend_from_slice(payload);
+            crate::mask::apply(&mut wire[start..], key, 0);
+        }
+        for piece in [1, 5, 64, wire.len()] {
+            let mut lent = Connection::server(Config::default());
+            let mut owned = Connection::server(Config::default());
+            let (mut lent_texts, mut owned_texts) = (0, 0);
+            for chunk in wire.chunks(piece) {
+                lent.receive(chunk);
+                while let Some(event) = lent.next_event_ref().unwrap() {
+                    assert!(matches!(event, EventRef::Message(MessageRef::Text(t)) if t == text));
+                    lent_texts += 1;
+                }
+                owned.receive(chunk);
+                while let Some(event) = owned.next_event().unwrap() {
+                    assert!(
+                        matches!(event, Event::Message(Message::Text(t)) if t.as_str() == text)
+                    );
+                    owned_texts += 1;
+                }
+            }
+            assert_eq!((lent_texts, owned_texts), (2, 2), "pieces of {piece}");
+        }
     }
 
     #[test]

@@ -6,6 +6,7 @@ mod common;
 use bytes::Bytes;
 use common::*;
 use proptest::prelude::*;
+use rfc6455::frame::Opcode;
 use rfc6455::{Config, Connection, DataKind, Event, Message};
 
 /// One thing a sender does.
@@ -218,6 +219,59 @@ proptest! {
             rest = tail;
         }
         prop_assert_eq!(owned.take_output(), lent.take_output());
+    }
+
+    /// Text is validated once, as it arrives, and lent without a second
+    /// check: what is lent must be exactly `std::str::from_utf8` of the
+    /// payload, and a payload that is not UTF-8 must fail the connection.
+    #[test]
+    fn lent_text_is_exactly_the_payload_or_invalid_utf8(
+        payload in prop_oneof![
+            2 => text(400).prop_map(String::into_bytes),
+            1 => proptest::collection::vec(any::<u8>(), 0..400),
+            2 => (text(400), any::<usize>(), any::<u8>()).prop_map(|(t, at, byte)| {
+                let mut bytes = t.into_bytes();
+                if !bytes.is_empty() {
+                    let at = at % bytes.len();
+                    bytes[at] = byte;
+                }
+                bytes
+            }),
+        ],
+        cuts in proptest::collection::vec(any::<usize>(), 0..4),
+        piece in 1usize..300,
+    ) {
+        let fragments = split(&payload, &cuts);
+        let last = fragments.len() - 1;
+        let mut wire = Vec::new();
+        for (i, fragment) in fragments.iter().enumerate() {
+            let opcode = if i == 0 { Opcode::Text } else { Opcode::Continuation };
+            wire.extend(client_frame(i == last, opcode, fragment));
+        }
+        let mut conn = server(Config::default());
+        let (mut events, mut error) = (Vec::new(), None);
+        for chunk in wire.chunks(piece) {
+            let (more, failed) = feed_ref(&mut conn, chunk);
+            events.extend(more);
+            if failed.is_some() {
+                error = failed;
+                break;
+            }
+        }
+        match std::str::from_utf8(&payload) {
+            Ok(text) => {
+                prop_assert_eq!(error, None);
+                prop_assert_eq!(events.len(), 1);
+                let Event::Message(Message::Text(lent)) = &events[0] else {
+                    panic!("not a text message: {:?}", events[0]);
+                };
+                prop_assert_eq!(lent.as_str(), text);
+            }
+            Err(_) => {
+                prop_assert!(events.is_empty());
+                prop_assert_eq!(error, Some(rfc6455::Error::InvalidUtf8));
+            }
+        }
     }
 
     #[test]

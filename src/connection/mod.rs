@@ -418,8 +418,7 @@ impl Connection {
     /// Like [`next_event`](Self::next_event), but a whole message is lent
     /// instead of handed over: it stays in the connection's buffer until the
     /// next call on the connection, and no reference count is touched. Text
-    /// was validated as it arrived; it is checked again (a SIMD pass) to be
-    /// lent as `&str` without `unsafe`.
+    /// was validated as it arrived and is not checked again.
     pub fn next_event_ref(&mut self) -> Result<Option<EventRef<'_>>, Error> {
         let Some(received) = self.next_received()? else {
             return Ok(None);
@@ -428,27 +427,12 @@ impl Connection {
             Received::InRead { kind, len } => {
                 // Borrowed apart, so that the reader can stay lent while
                 // the rest of the connection records a failure.
-                let Connection {
-                    recv,
-                    state,
-                    send,
-                    timers,
-                    config,
-                    ..
-                } = self;
-                let payload = recv.lend_read(len);
-                let message = match kind {
+                let payload = self.recv.lend_read(len);
+                EventRef::Message(match kind {
                     DataKind::Binary => MessageRef::Binary(payload),
-                    DataKind::Text => match crate::utf8::as_str(payload) {
-                        Some(text) => MessageRef::Text(text),
-                        // Validated on arrival already; never expected.
-                        None => {
-                            let error = Error::InvalidUtf8;
-                            return Err(record_failure(state, send, timers, config, error));
-                        }
-                    },
-                };
-                EventRef::Message(message)
+                    // Validated as it arrived.
+                    DataKind::Text => MessageRef::Text(crate::utf8::validated_str(payload)),
+                })
             }
             Received::Message(message) => {
                 EventRef::Message(match self.recv.lend_message(message) {
