@@ -61,6 +61,11 @@ impl Decoder {
         }
     }
 
+    /// Bytes the decoder wrote (its pongs).
+    pub fn written(&self) -> usize {
+        self.sink.written
+    }
+
     pub fn decode(&mut self, wire: &'static [u8]) -> Counts {
         self.feed.set(wire);
         let mut counts = Counts::default();

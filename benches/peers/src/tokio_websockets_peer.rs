@@ -45,6 +45,11 @@ impl Decoder {
         }
     }
 
+    /// Bytes the decoder wrote (its pongs).
+    pub fn written(&self) -> usize {
+        self.ws.get_ref().written
+    }
+
     /// Reads until `messages` data messages arrived.
     pub fn decode(&mut self, wire: &'static [u8], messages: usize) -> Counts {
         self.feed.set(wire);

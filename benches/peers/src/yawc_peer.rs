@@ -6,11 +6,15 @@
 //! out at most 64 KiB, into yawc's read buffer of its default 8 KiB initial
 //! capacity, grown to fit a large frame), on a current-thread runtime
 //! (`block_on` per batch), `next_frame().await` until the batch's data
-//! messages arrived (its end of input is end of file, so the batch is not
-//! read past). `WebSocket` (not its `Streaming` layer) reassembles fragments;
-//! `Options::with_utf8()` turns on its UTF-8 check of whole text messages (off
-//! by default). Pings are handed out as frames and their pong is queued and
-//! written by the crate on the next poll. Limits: its default
+//! messages arrived, then one more poll of `poll_next_frame`, which finds
+//! the stream empty (`Pending`, as a drained socket) and returns. That last
+//! poll matters: yawc queues the pong of a ping and writes its queued replies
+//! only when a read would block (or when the application writes), so a
+//! stream that is never `Pending` would never get its pongs (they would pile
+//! up in memory); the driver's stream is therefore `Pending`, not at end of
+//! file, when the batch is consumed. `WebSocket` (not its `Streaming` layer)
+//! reassembles fragments; `Options::with_utf8()` turns on its UTF-8 check of
+//! whole text messages (off by default). Limits: its default
 //! `max_payload_read` is 1 MiB *exclusive* (a 1 MiB message is refused), so
 //! it is raised with `with_limits(16 MiB, 64 MiB)`: our frame and message
 //! limits (payload per frame, and the fragment reassembly buffer).
@@ -22,34 +26,110 @@
 //!
 //! It does the same work on every workload.
 
+use std::cell::Cell;
+use std::future::poll_fn;
+use std::io;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
 use bytes::Bytes;
 use futures_util::SinkExt;
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use yawc::{Frame, OpCode, Options, Role, WebSocket};
 
 use crate::common::{Counts, Feed, Kind, MemStream, runtime};
 
-pub struct Decoder {
-    ws: WebSocket<MemStream>,
+/// A socket with nothing to read once its feed is consumed (`Pending`, not
+/// end of file), whose written bytes stay countable from outside.
+pub struct Socket {
     feed: Feed,
+    written: Rc<Cell<usize>>,
+}
+
+impl AsyncRead for Socket {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let piece = self.feed.take(buf.remaining());
+        if piece.is_empty() {
+            // No waker is kept: the driver polls once and stops there.
+            return Poll::Pending;
+        }
+        buf.put_slice(piece);
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl AsyncWrite for Socket {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.written.set(self.written.get() + buf.len());
+        Poll::Ready(Ok(buf.len()))
+    }
+
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        _: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let n = bufs.iter().map(|b| b.len()).sum();
+        self.written.set(self.written.get() + n);
+        Poll::Ready(Ok(n))
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}
+
+pub struct Decoder {
+    ws: WebSocket<Socket>,
+    feed: Feed,
+    written: Rc<Cell<usize>>,
     rt: tokio::runtime::Runtime,
 }
 
 impl Decoder {
     pub fn new() -> Self {
         let feed = Feed::default();
+        let written = Rc::new(Cell::new(0));
+        let socket = Socket {
+            feed: feed.clone(),
+            written: written.clone(),
+        };
         let options = Options::default()
             .with_utf8()
             .with_limits(16 << 20, 64 << 20);
-        let ws = WebSocket::from_stream(MemStream::new(feed.clone()), Role::Server, options)
-            .expect("yawc");
+        let ws = WebSocket::from_stream(socket, Role::Server, options).expect("yawc");
         Decoder {
             ws,
             feed,
+            written,
             rt: runtime(),
         }
     }
 
-    /// Reads until `messages` data messages arrived.
+    /// Bytes the decoder wrote (its pongs).
+    pub fn written(&self) -> usize {
+        self.written.get()
+    }
+
+    /// Reads until `messages` data messages arrived, then until the stream
+    /// would block (when yawc writes its queued pongs).
     pub fn decode(&mut self, wire: &'static [u8], messages: usize) -> Counts {
         self.feed.set(wire);
         let ws = &mut self.ws;
@@ -62,6 +142,12 @@ impl Decoder {
                     counts.bytes += frame.payload().len();
                 }
             }
+            poll_fn(|cx| match ws.poll_next_frame(cx) {
+                Poll::Pending => Poll::Ready(()),
+                Poll::Ready(Ok(_)) => panic!("yawc: a frame past the batch"),
+                Poll::Ready(Err(e)) => panic!("yawc: {e}"),
+            })
+            .await;
             counts
         })
     }
