@@ -39,12 +39,14 @@ pub struct Output {
 impl Output {
     /// Bytes waiting to be written.
     #[must_use]
+    #[inline]
     pub fn len(&self) -> usize {
         self.len
     }
 
     /// Whether nothing waits.
     #[must_use]
+    #[inline]
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }
@@ -112,14 +114,18 @@ impl Output {
     pub(crate) fn push_frame_copied(&mut self, header: &Header, payload: &[u8]) {
         let mut head = [0; MAX_HEADER_LEN];
         let head_len = header.encode(&mut head);
-        if self.tail_written > 0
-            && self.tail.capacity() - self.tail.len() < head_len + payload.len()
-        {
-            // Let the buffer reclaim the written bytes before it grows.
-            self.discard_written();
+        let frame_len = head_len + payload.len();
+        if self.tail.capacity() - self.tail.len() < frame_len {
+            if self.tail_written > 0 {
+                // Let the buffer reclaim the written bytes before it grows.
+                self.discard_written();
+            }
+            // One reservation for the whole frame, so neither copy below
+            // has to grow the buffer.
+            self.tail.reserve(frame_len);
         }
         self.tail.extend_from_slice(&head[..head_len]);
-        self.len += head_len + payload.len();
+        self.len += frame_len;
         match header.mask {
             Some(key) if payload.len() < STAGE => {
                 let start = self.tail.len();
@@ -133,10 +139,12 @@ impl Output {
 }
 
 impl Buf for Output {
+    #[inline]
     fn remaining(&self) -> usize {
         self.len
     }
 
+    #[inline]
     fn chunk(&self) -> &[u8] {
         match self.inserts.front() {
             Some((at, payload)) if *at == self.tail_written => payload,
@@ -145,9 +153,15 @@ impl Buf for Output {
         }
     }
 
+    #[inline]
     fn advance(&mut self, mut cnt: usize) {
         assert!(cnt <= self.len, "advanced past the end of the output");
         self.len -= cnt;
+        if self.inserts.is_empty() {
+            // Everything is in `tail` (all small frames): no walk.
+            self.tail_written += cnt;
+            cnt = 0;
+        }
         while cnt > 0 {
             match self.inserts.front_mut() {
                 Some((at, payload)) if *at == self.tail_written => {
@@ -177,7 +191,16 @@ impl Buf for Output {
     }
 
     #[cfg(feature = "std")]
+    #[inline]
     fn chunks_vectored<'a>(&'a self, dst: &mut [std::io::IoSlice<'a>]) -> usize {
+        if self.inserts.is_empty() {
+            // Only small frames: one slice.
+            if dst.is_empty() || self.tail_written == self.tail.len() {
+                return 0;
+            }
+            dst[0] = std::io::IoSlice::new(&self.tail[self.tail_written..]);
+            return 1;
+        }
         // The tail up to each insert, then the insert; then the rest.
         let mut n = 0;
         let mut from = self.tail_written;

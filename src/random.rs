@@ -1,7 +1,8 @@
 //! Unpredictable bytes for masking keys and handshake nonces.
 //!
 //! A client's masking keys must be unpredictable to the peer (RFC 6455
-//! section 10.3), so the default source is the operating system's. Tests and
+//! section 10.3), so the default source is a cryptographic generator seeded
+//! from the operating system ([`OsRandom`]). Tests and
 //! fuzzers that need determinism, and `no_std` users, supply their own
 //! [`RandomSource`].
 
@@ -11,19 +12,28 @@ pub trait RandomSource: Send {
     fn fill_bytes(&mut self, dest: &mut [u8]);
 }
 
-/// Bytes read from the OS at a time: 256 masking keys per system call (the
-/// `encode` benchmark showed a 256-byte block still costing ~28% of 16-byte
-/// client sends, the kernel's ChaCha included).
+/// Keystream bytes handed out between two seeds from the OS: 16,384
+/// masking keys.
 #[cfg(feature = "std")]
-const BLOCK: usize = 1024;
+const RESEED_AFTER: usize = 64 * 1024;
 
-/// The operating system's random source, read in blocks so that a masking key
-/// does not cost a system call per frame.
+/// The default source: ChaCha20 seeded from the operating system, and
+/// seeded again from it after every [`RESEED_AFTER`] bytes. A masking key
+/// then costs a few nanoseconds instead of a share of a system call (the
+/// `encode` benchmark's 16-byte client sends), and stays as unpredictable
+/// as RFC 6455 section 5.3 asks: ChaCha20 is a cryptographic generator, and
+/// its seed comes from the OS.
+///
+/// A process that forks after the first key should give the child new
+/// connections (as it would anyway): the generator's state is copied with
+/// the process until its next reseed.
 #[cfg(feature = "std")]
 pub struct OsRandom {
-    /// Allocated at the first use, so an idle connection does not hold it.
-    block: Option<alloc::boxed::Box<[u8; BLOCK]>>,
-    used: usize,
+    /// Made and seeded at the first use, so an idle connection does not hold
+    /// it (about 300 bytes).
+    rng: Option<alloc::boxed::Box<rand_chacha::ChaCha20Rng>>,
+    /// Bytes handed out since the last seed.
+    drawn: usize,
 }
 
 #[cfg(feature = "std")]
@@ -32,8 +42,8 @@ impl OsRandom {
     #[must_use]
     pub fn new() -> Self {
         OsRandom {
-            block: None,
-            used: BLOCK,
+            rng: None,
+            drawn: 0,
         }
     }
 }
@@ -48,34 +58,40 @@ impl Default for OsRandom {
 #[cfg(feature = "std")]
 impl core::fmt::Debug for OsRandom {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        // Never print bytes that may still become keys.
+        // Never print the generator's state.
         f.debug_struct("OsRandom").finish_non_exhaustive()
     }
+}
+
+/// A ChaCha20 generator with a fresh seed from the OS.
+#[cfg(feature = "std")]
+fn seeded_from_os() -> rand_chacha::ChaCha20Rng {
+    use rand_chacha::rand_core::SeedableRng;
+    let mut seed = [0; 32];
+    getrandom::fill(&mut seed).expect("the OS random source failed");
+    rand_chacha::ChaCha20Rng::from_seed(seed)
 }
 
 #[cfg(feature = "std")]
 impl RandomSource for OsRandom {
     /// # Panics
     ///
-    /// If the operating system cannot supply random bytes, which on the
-    /// platforms `getrandom` supports means the system is broken; masking with
+    /// If the operating system cannot supply a seed, which on the platforms
+    /// `getrandom` supports means the system is broken; masking with
     /// predictable keys instead would be a security hole.
-    fn fill_bytes(&mut self, mut dest: &mut [u8]) {
-        let block = self
-            .block
-            .get_or_insert_with(|| alloc::boxed::Box::new([0; BLOCK]));
-        while !dest.is_empty() {
-            if self.used == BLOCK {
-                getrandom::fill(&mut block[..]).expect("the OS random source failed");
-                self.used = 0;
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        use rand_chacha::rand_core::Rng;
+        let rng = match self.rng.as_mut() {
+            Some(rng) if self.drawn < RESEED_AFTER => rng,
+            Some(rng) => {
+                **rng = seeded_from_os();
+                self.drawn = 0;
+                rng
             }
-            let n = dest.len().min(BLOCK - self.used);
-            dest[..n].copy_from_slice(&block[self.used..self.used + n]);
-            // Bytes handed out are never handed out again.
-            block[self.used..self.used + n].fill(0);
-            self.used += n;
-            dest = &mut dest[n..];
-        }
+            None => self.rng.insert(alloc::boxed::Box::new(seeded_from_os())),
+        };
+        rng.fill_bytes(dest);
+        self.drawn = self.drawn.saturating_add(dest.len());
     }
 }
 
@@ -100,8 +116,9 @@ mod tests {
     use super::*;
 
     #[test]
-    fn os_random_yields_different_keys() {
+    fn os_random_yields_different_keys_across_reseeds() {
         let mut rng = OsRandom::new();
+        assert!(rng.rng.is_none(), "nothing is made before the first use");
         let mut keys = std::collections::HashSet::new();
         for _ in 0..100 {
             let mut key = [0u8; 4];
@@ -110,10 +127,18 @@ mod tests {
         }
         // 100 draws from 2^32: a repeat is vanishingly unlikely.
         assert!(keys.len() >= 99);
-        // Across a block boundary.
-        let mut big = [0u8; BLOCK + 200];
+        // Past a reseed: the keystream goes on, and the count starts again.
+        let mut big = std::vec![0u8; RESEED_AFTER];
         rng.fill_bytes(&mut big);
-        assert!(big[..BLOCK].iter().any(|&b| b != 0));
-        assert!(big[BLOCK..].iter().any(|&b| b != 0));
+        assert!(rng.drawn >= RESEED_AFTER);
+        let mut after = [0u8; 64];
+        rng.fill_bytes(&mut after);
+        assert_eq!(rng.drawn, after.len());
+        assert!(after.iter().any(|&b| b != 0));
+        // Two sources seeded apart do not produce the same stream.
+        let (mut a, mut b) = ([0u8; 32], [0u8; 32]);
+        OsRandom::new().fill_bytes(&mut a);
+        OsRandom::new().fill_bytes(&mut b);
+        assert_ne!(a, b);
     }
 }

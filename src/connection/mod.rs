@@ -655,6 +655,7 @@ impl Connection {
     /// peer that pings and never reads cannot grow the output. Call this
     /// again once the output is drained (as the driving loop does); until
     /// then [`wants_write`](Self::wants_write) stays true.
+    #[inline]
     pub fn output(&mut self) -> &mut Output {
         self.send.output()
     }

@@ -222,6 +222,7 @@ impl Sender {
     /// of the next frame queued). So a driver that looks at the output on
     /// every round while the transport takes nothing adds at most one
     /// batch of pongs to it.
+    #[inline]
     pub(crate) fn output(&mut self) -> &mut Output {
         if self.output.is_empty() {
             self.pongs_in_output = false;
