@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-IMPLS = ["rfc6455", "tungstenite", "fastwebsockets", "tokio-websockets", "yawc"]
+IMPLS = ["rfc6455", "rfc6455-forward", "tungstenite", "fastwebsockets", "tokio-websockets", "yawc"]
 OURS = "rfc6455"
 SIZES = [16, 1024, 64 * 1024]
 CONNS = [1, 16]
@@ -195,7 +195,7 @@ def tables(impls, cells, results, memory):
     head = ["workload (size, conns, in flight)"]
     for impl in impls:
         head += [f"{impl} msgs/s", f"{impl} p99"]
-    peers = [impl for impl in impls if impl != OURS]
+    peers = [impl for impl in impls if not impl.startswith(OURS)]
     if OURS in impls and peers:
         head.append(f"{OURS} / best peer")
     out.append("| " + " | ".join(head) + " |")

@@ -1,7 +1,7 @@
 //! `e2e-server <impl> <addr>`: a WebSocket echo server on one of five
 //! implementations, for the end-to-end benchmark (see `README.md`).
 //!
-//! `<impl>` is `rfc6455`, `tungstenite`, `fastwebsockets`,
+//! `<impl>` is `rfc6455`, `rfc6455-forward`, `tungstenite`, `fastwebsockets`,
 //! `tokio-websockets` or `yawc`; `<addr>` is `127.0.0.1:PORT` (port 0 picks
 //! a free one). Once listening the server prints `listening 127.0.0.1:PORT`
 //! on standard output, for the driver to read.
@@ -17,6 +17,12 @@
 //!   `rfc6455::tokio` module doc writes it. The layer answers pings and the
 //!   peer's close itself and hands out data messages only. Limits: the
 //!   defaults (64 MiB messages, UTF-8 checked).
+//! - `rfc6455-forward`: not a peer but a second way to use our layer,
+//!   for comparison: the same accept, then the tungstenite example's
+//!   shape on our halves, `let (read, write) = ws.split();
+//!   read.forward(write)`. `forward` feeds the sink while messages are
+//!   ready and flushes only when the stream has nothing more, so several
+//!   echoes share one write, where `send` writes each message at once.
 //! - `tungstenite`: `tokio_tungstenite::accept_async(tcp)`, then the
 //!   crate's `examples/echo-server.rs`: split, keep text and binary
 //!   messages (`try_filter`), `forward` them into the write half (which
@@ -52,8 +58,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use tokio::net::{TcpListener, TcpStream};
 
-const IMPLS: [&str; 5] = [
+const IMPLS: [&str; 6] = [
     "rfc6455",
+    "rfc6455-forward",
     "tungstenite",
     "fastwebsockets",
     "tokio-websockets",
@@ -124,6 +131,7 @@ async fn serve(name: &str, addr: SocketAddr) -> std::io::Result<()> {
         let _ = tcp.set_nodelay(true);
         match name {
             "rfc6455" => tokio::spawn(ours::serve(tcp)),
+            "rfc6455-forward" => tokio::spawn(ours::serve_forward(tcp)),
             "tungstenite" => tokio::spawn(tungstenite::serve(tcp)),
             "fastwebsockets" => tokio::spawn(hyper_serve(tcp, fastwebsockets_impl::upgrade)),
             "tokio-websockets" => tokio::spawn(tokio::task::unconstrained(
@@ -167,6 +175,18 @@ mod ours {
             ws.send(message?).await?;
         }
         Ok(())
+    }
+
+    pub async fn serve_forward(tcp: TcpStream) {
+        if let Err(error) = echo_forward(tcp).await {
+            eprintln!("rfc6455-forward connection: {error}");
+        }
+    }
+
+    async fn echo_forward(tcp: TcpStream) -> Result<(), rfc6455::layer::Error> {
+        use futures_util::StreamExt;
+        let (read, write) = rfc6455::tokio::accept(tcp).await?.split();
+        read.forward(write).await
     }
 }
 
