@@ -163,6 +163,7 @@ impl Header {
     /// control frames that are fragmented or longer than 125 bytes (all 1002).
     /// RSV bits and masking are left for the caller, who knows the role and
     /// the negotiated extensions.
+    #[inline]
     pub fn decode(buf: &[u8]) -> Result<Decoded, Error> {
         let [b0, b1, ..] = *buf else {
             return Ok(Decoded::Partial {
