@@ -13,12 +13,20 @@ ceilings of the same group (memcpy and in-place XOR of the payloads).
 prints the permessage-deflate bench instead (groups `deflate/*`): one row
 per workload, the uncompressed-payload throughput of send_server,
 send_client and receive.
+
+    python3 benches/report.py [CRITERION_DIR] --peers [--markdown]
+
+prints the peers bench (benches/peers, its own criterion directory): for
+every workload our throughput, our ratio to every peer that ran it ("-"
+where a peer was left out), the fastest peer's name and our ratio to it, and
+our fraction of the two ceilings.
 """
 import json
 import os
 import sys
 
 ORDER = ["rfc6455", "tungstenite", "fastwebsockets"]
+PEERS = ["tungstenite", "fastwebsockets", "tokio-websockets", "sockudo-ws", "yawc", "wtx"]
 
 
 def load(root):
@@ -62,6 +70,8 @@ def main():
         sys.exit(f"no criterion results under {root}")
     if "--deflate" in sys.argv:
         return deflate_table(groups, markdown)
+    if "--peers" in sys.argv:
+        return peers_table(groups, markdown)
     rows = []
     for name in sorted(groups, key=sort_key):
         g = groups[name]
@@ -80,6 +90,32 @@ def main():
         rows.append(row)
     header = ["workload", "rfc6455", "vs tungstenite", "vs fastwebsockets",
               "of memcpy", "of XOR", "batch time", "owned vs tungstenite"]
+    print_table(header, rows, markdown)
+
+
+def peers_table(groups, markdown):
+    rows = []
+    for name in sorted(groups, key=sort_key):
+        g = groups[name]
+        if "rfc6455" not in g:
+            continue
+        ours = rate(*g["rfc6455"])
+        row = [name, fmt_rate(ours, g["rfc6455"][2])]
+        present = [p for p in PEERS if p in g]
+        for peer in PEERS:
+            row.append(f"{ours / rate(*g[peer]):.2f}x" if peer in g else "-")
+        if present:
+            best = max(present, key=lambda p: rate(*g[p]))
+            row += [best, f"{ours / rate(*g[best]):.2f}x"]
+        else:
+            row += ["-", "-"]
+        for ceiling in ("ceiling_memcpy", "ceiling_xor"):
+            row.append(f"{ours / rate(*g[ceiling]):.2f}" if ceiling in g else "-")
+        rows.append(row)
+    if not rows:
+        sys.exit("no peers results (cd benches/peers && cargo bench)")
+    header = (["workload", "rfc6455"] + [f"vs {p}" for p in PEERS]
+              + ["best peer", "vs best", "of memcpy", "of XOR"])
     print_table(header, rows, markdown)
 
 
