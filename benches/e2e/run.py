@@ -26,7 +26,7 @@ import subprocess
 import sys
 import time
 
-IMPLS = ["rfc6455", "rfc6455-forward", "tungstenite", "fastwebsockets", "tokio-websockets", "yawc"]
+IMPLS = ["rfc6455", "rfc6455-send", "rfc6455-forward", "tungstenite", "fastwebsockets", "tokio-websockets", "yawc"]
 OURS = "rfc6455"
 SIZES = [16, 1024, 64 * 1024]
 CONNS = [1, 16]

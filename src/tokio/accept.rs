@@ -1,5 +1,7 @@
 //! The server side: the opening handshake on an accepted transport.
 
+use std::boxed::Box;
+use std::future::Future;
 use std::vec;
 
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
@@ -23,7 +25,17 @@ const HANDSHAKE_READ: usize = 4096;
 /// a hint about proxies, 405 with `Allow: GET`), the transport is shut
 /// down, and the handshake's error is returned. To serve plain HTTP on the
 /// same port, use [`accept_with`], which hands such requests back.
-pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
+///
+/// The handshake's state (the request parser, the timer) is boxed and freed
+/// when the handshake is over, as with [`accept_with`]: a task that accepts
+/// and then serves the connection does not keep room for it.
+pub fn accept<S: AsyncRead + AsyncWrite + Unpin>(
+    stream: S,
+) -> impl Future<Output = Result<WebSocketStream<S>, layer::Error>> {
+    Box::pin(accept_default(stream))
+}
+
+async fn accept_default<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
 ) -> Result<WebSocketStream<S>, layer::Error> {
     let options = ServerOptions::default();
@@ -67,32 +79,47 @@ pub async fn accept<S: AsyncRead + AsyncWrite + Unpin>(
 /// The open timeout bounds the whole handshake, reading the request
 /// included: a client that sends its request slowly, or never finishes it,
 /// gets [`layer::Error::OpenTimeout`].
-pub async fn accept_with<S: AsyncRead + AsyncWrite + Unpin>(
+///
+/// The returned future is a box, freed when the handshake is over: the
+/// handshake's state is about 2 KB, and a task that awaited it inline
+/// would keep room for it for as long as it then serves the connection.
+pub fn accept_with<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     options: ServerOptions,
     answer: impl FnMut(&Request) -> Answer,
-) -> Result<Upgrade<WebSocketStream<S>, S>, layer::Error> {
-    let (upgrade, _) = within(options.open_timeout, handshake(stream, &options, answer)).await?;
-    Ok(upgrade)
+) -> impl Future<Output = Result<Upgrade<WebSocketStream<S>, S>, layer::Error>> {
+    Box::pin(async move {
+        let (upgrade, _) =
+            within(options.open_timeout, handshake(stream, &options, answer)).await?;
+        Ok(upgrade)
+    })
 }
 
 /// Accepts a WebSocket over TLS: the TLS handshake with `tls` (see
 /// [`tls::server_config`](crate::tls::server_config)), then
 /// [`accept_with`]'s, both within the open timeout. Plain HTTP requests
-/// (an HTTPS page) come back as [`Upgrade::Http`] on the TLS stream.
+/// (an HTTPS page) come back as [`Upgrade::Http`] on the TLS stream. Boxed
+/// like [`accept_with`].
 #[cfg(feature = "rustls")]
-pub async fn accept_tls_with<S: AsyncRead + AsyncWrite + Unpin>(
+pub fn accept_tls_with<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     tls: std::sync::Arc<rustls::ServerConfig>,
     options: ServerOptions,
     answer: impl FnMut(&Request) -> Answer,
-) -> Result<Upgrade<WebSocketStream<super::TlsStream<S>>, super::TlsStream<S>>, layer::Error> {
-    within(options.open_timeout, async {
-        let stream = tokio_rustls::TlsAcceptor::from(tls).accept(stream).await?;
-        let (upgrade, _) = handshake(stream, &options, answer).await?;
-        Ok(upgrade)
+) -> impl Future<
+    Output = Result<
+        Upgrade<WebSocketStream<super::TlsStream<S>>, super::TlsStream<S>>,
+        layer::Error,
+    >,
+> {
+    Box::pin(async move {
+        within(options.open_timeout, async {
+            let stream = tokio_rustls::TlsAcceptor::from(tls).accept(stream).await?;
+            let (upgrade, _) = handshake(stream, &options, answer).await?;
+            Ok(upgrade)
+        })
+        .await
     })
-    .await
 }
 
 /// The handshake; for a plain HTTP request, also how it is not an upgrade.

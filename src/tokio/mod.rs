@@ -47,12 +47,14 @@
 //!     let listener = TcpListener::bind("127.0.0.1:0").await?;
 //!     let url = format!("ws://{}/echo", listener.local_addr()?);
 //!
-//!     // The server echoes every message until the client closes.
+//!     // The server echoes every message until the client closes. `feed`
+//!     // queues the echo and `next` writes it before it waits for input,
+//!     // so echoes of messages that arrived together share one write.
 //!     let server = tokio::spawn(async move {
 //!         let (tcp, _) = listener.accept().await?;
 //!         let mut ws = accept(tcp).await?;
 //!         while let Some(message) = ws.next().await {
-//!             ws.send(message?).await?;
+//!             ws.feed(message?).await?;
 //!         }
 //!         Ok::<_, rfc6455::layer::Error>(())
 //!     });

@@ -170,6 +170,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         poll_fn(|cx| self.driver.poll_sent(cx, Poller::Direct)).await
     }
 
+    /// Queues `message` without writing it while no more than the write
+    /// limit of output is queued (past it, it writes and waits as
+    /// [`send`](Self::send) does). What is queued goes out with the next
+    /// [`next`](Self::next), which writes it before it waits for input, or
+    /// with `send` or [`flush`](Self::flush).
+    ///
+    /// For answering messages as they arrive (an echo, a reply per request):
+    /// the answers to messages that arrived together leave in one write,
+    /// where `send` makes a write for each. A message fed and followed by
+    /// no `next`, `send` or `flush` is never written. Refused (nothing
+    /// queued) once the connection is closing, closed or failed. Cancel
+    /// safe once polled.
+    pub async fn feed(&mut self, message: Message) -> Result<(), layer::Error> {
+        self.driver.start_send(message)?;
+        poll_fn(|cx| self.driver.poll_ready(cx, Poller::Direct)).await
+    }
+
     /// Writes and flushes all queued output.
     pub async fn flush(&mut self) -> Result<(), layer::Error> {
         poll_fn(|cx| self.driver.poll_flush(cx, Poller::Direct)).await

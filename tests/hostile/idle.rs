@@ -86,7 +86,7 @@ fn idle_connections_cost_little(layer: Layer) {
         // per thread).
         #[cfg(feature = "tokio")]
         Layer::Tokio => {
-            assert!(heap / count < 4 * KIB, "{} B/conn", heap / count);
+            assert!(heap / count < 5 * KIB / 2, "{} B/conn", heap / count);
             assert!(
                 rss * KIB / count < 16 * KIB,
                 "RSS {} B/conn",

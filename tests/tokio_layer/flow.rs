@@ -146,6 +146,100 @@ async fn dropping_pending_next_futures_loses_no_message() {
     .await;
 }
 
+/// A transport that counts the writes that took bytes.
+struct CountingWrites {
+    inner: DuplexStream,
+    writes: std::sync::Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl tokio::io::AsyncRead for CountingWrites {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}
+
+impl tokio::io::AsyncWrite for CountingWrites {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        let result = std::pin::Pin::new(&mut self.inner).poll_write(cx, buf);
+        if matches!(result, std::task::Poll::Ready(Ok(n)) if n > 0) {
+            self.writes
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        }
+        result
+    }
+
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
+    }
+}
+
+/// Echoes 16 messages that arrive in one piece, answering each with `feed`
+/// (or `send`); returns the writes the server made after its handshake.
+async fn echo_writes(feed: bool) -> usize {
+    const COUNT: usize = 16;
+    let (client_io, server_io) = tokio::io::duplex(1 << 20);
+    let writes = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = CountingWrites {
+        inner: server_io,
+        writes: writes.clone(),
+    };
+    let server = tokio::spawn(async move {
+        let mut ws = accept(counted).await.unwrap();
+        let before = writes.load(std::sync::atomic::Ordering::SeqCst);
+        while let Some(message) = ws.next().await {
+            let message = message.unwrap();
+            if feed {
+                ws.feed(message).await.unwrap();
+            } else {
+                ws.send(message).await.unwrap();
+            }
+        }
+        writes.load(std::sync::atomic::Ordering::SeqCst) - before
+    });
+    let (mut ws, _) = connect_on(client_io, options()).await.unwrap();
+    // Queued, then written in one go: they arrive together.
+    for i in 0..COUNT {
+        ws.feed(Message::from(format!("message {i}")))
+            .await
+            .unwrap();
+    }
+    ws.flush().await.unwrap();
+    for i in 0..COUNT {
+        let echo = ws.next().await.unwrap().unwrap();
+        assert_eq!(echo, Message::from(format!("message {i}")));
+    }
+    ws.close(None).await.unwrap();
+    // The close reply is one more write.
+    server.await.unwrap() - 1
+}
+
+#[tokio::test]
+async fn feed_answers_messages_that_arrived_together_in_one_write() {
+    bounded(async {
+        assert_eq!(echo_writes(true).await, 1, "feed: one write for 16 echoes");
+        assert_eq!(echo_writes(false).await, 16, "send: a write per echo");
+    })
+    .await;
+}
+
 // Halves.
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,7 +1,7 @@
 //! `e2e-server <impl> <addr>`: a WebSocket echo server on one of five
-//! implementations, for the end-to-end benchmark (see `README.md`).
+//! crates (ours three ways), for the end-to-end benchmark (see `README.md`).
 //!
-//! `<impl>` is `rfc6455`, `rfc6455-forward`, `tungstenite`, `fastwebsockets`,
+//! `<impl>` is `rfc6455`, `rfc6455-send`, `rfc6455-forward`, `tungstenite`, `fastwebsockets`,
 //! `tokio-websockets` or `yawc`; `<addr>` is `127.0.0.1:PORT` (port 0 picks
 //! a free one). Once listening the server prints `listening 127.0.0.1:PORT`
 //! on standard output, for the driver to read.
@@ -13,10 +13,14 @@
 //! each crate's own documentation shows:
 //!
 //! - `rfc6455`: `rfc6455::tokio::accept(tcp)`, then
-//!   `while let Some(m) = ws.next().await { ws.send(m?).await? }`, as the
-//!   `rfc6455::tokio` module doc writes it. The layer answers pings and the
-//!   peer's close itself and hands out data messages only. Limits: the
-//!   defaults (64 MiB messages, UTF-8 checked).
+//!   `while let Some(m) = ws.next().await { ws.feed(m?).await? }`, as the
+//!   `rfc6455::tokio` module doc writes it: `feed` queues the echo and
+//!   `next` writes what is queued before it waits for input, so the echoes
+//!   of messages read together share one write. The layer answers pings
+//!   and the peer's close itself and hands out data messages only. Limits:
+//!   the defaults (64 MiB messages, UTF-8 checked).
+//! - `rfc6455-send`: not a peer but the same with `ws.send(m?).await?`,
+//!   which writes each echo at once (one write per message).
 //! - `rfc6455-forward`: not a peer but a second way to use our layer,
 //!   for comparison: the same accept, then the tungstenite example's
 //!   shape on our halves, `let (read, write) = ws.split();
@@ -58,8 +62,9 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use tokio::net::{TcpListener, TcpStream};
 
-const IMPLS: [&str; 6] = [
+const IMPLS: [&str; 7] = [
     "rfc6455",
+    "rfc6455-send",
     "rfc6455-forward",
     "tungstenite",
     "fastwebsockets",
@@ -130,7 +135,8 @@ async fn serve(name: &str, addr: SocketAddr) -> std::io::Result<()> {
         };
         let _ = tcp.set_nodelay(true);
         match name {
-            "rfc6455" => tokio::spawn(ours::serve(tcp)),
+            "rfc6455" => tokio::spawn(ours::serve(tcp, true)),
+            "rfc6455-send" => tokio::spawn(ours::serve(tcp, false)),
             "rfc6455-forward" => tokio::spawn(ours::serve_forward(tcp)),
             "tungstenite" => tokio::spawn(tungstenite::serve(tcp)),
             "fastwebsockets" => tokio::spawn(hyper_serve(tcp, fastwebsockets_impl::upgrade)),
@@ -163,16 +169,21 @@ where
 mod ours {
     use tokio::net::TcpStream;
 
-    pub async fn serve(tcp: TcpStream) {
-        if let Err(error) = echo(tcp).await {
+    /// Echoes with `feed` (as our docs advise) or with `send`.
+    pub async fn serve(tcp: TcpStream, feed: bool) {
+        if let Err(error) = echo(tcp, feed).await {
             eprintln!("rfc6455 connection: {error}");
         }
     }
 
-    async fn echo(tcp: TcpStream) -> Result<(), rfc6455::layer::Error> {
+    async fn echo(tcp: TcpStream, feed: bool) -> Result<(), rfc6455::layer::Error> {
         let mut ws = rfc6455::tokio::accept(tcp).await?;
         while let Some(message) = ws.next().await {
-            ws.send(message?).await?;
+            if feed {
+                ws.feed(message?).await?;
+            } else {
+                ws.send(message?).await?;
+            }
         }
         Ok(())
     }
