@@ -111,7 +111,8 @@ impl Receiver {
 
     /// Bytes received and not yet turned into events.
     pub(crate) fn buffered_len(&self) -> usize {
-        self.read.len() - self.consumed - self.lent + self.message.as_ref().map_or(0, |m| m.assembled.len())
+        self.read.len() - self.consumed - self.lent
+            + self.message.as_ref().map_or(0, |m| m.assembled.len())
     }
 
     /// Frees what was lent: the caller is done with it.
