@@ -55,7 +55,11 @@ fuzz_target!(|input: Input| {
     config.ping_interval = millis(input.ping_interval_ms);
     config.ping_timeout = millis(input.ping_timeout_ms);
     config.close_timeout = millis(input.close_timeout_ms);
-    let role = if input.client { Role::Client } else { Role::Server };
+    let role = if input.client {
+        Role::Client
+    } else {
+        Role::Server
+    };
     let mut conn = rfc6455_fuzz::connection(role, config);
     let mut now = Duration::ZERO;
     let mut told_to_close = false;
@@ -77,7 +81,11 @@ fuzz_target!(|input: Input| {
                 let result = conn.handle_timeout(at);
                 if early {
                     assert_eq!(result, Ok(()), "a timer fired before its deadline");
-                    assert_eq!(conn.output().len(), output, "output changed before a deadline");
+                    assert_eq!(
+                        conn.output().len(),
+                        output,
+                        "output changed before a deadline"
+                    );
                     assert_eq!(conn.state(), state);
                 }
                 match result {
@@ -119,9 +127,16 @@ fuzz_target!(|input: Input| {
                 output.advance(n);
             }
         }
-        assert!(rank(conn.state()) >= rank(before), "{before:?} -> {:?}", conn.state());
+        assert!(
+            rank(conn.state()) >= rank(before),
+            "{before:?} -> {:?}",
+            conn.state()
+        );
         if told_to_close {
-            assert!(conn.should_close_transport(), "should_close_transport went back");
+            assert!(
+                conn.should_close_transport(),
+                "should_close_transport went back"
+            );
         }
         told_to_close = conn.should_close_transport();
     }
