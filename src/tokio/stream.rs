@@ -20,7 +20,8 @@ use crate::{CloseFrame, Connection, Message, State};
 ///
 /// Read data messages with [`next`](Self::next) (or as a
 /// [`Stream`](futures_core::Stream)), send with [`send`](Self::send) (or as
-/// a [`Sink`](futures_sink::Sink)), end with [`close`](Self::close). Pings,
+/// a [`Sink`](futures_sink::Sink)), or answer what arrives with
+/// [`feed`](Self::feed), end with [`close`](Self::close). Pings,
 /// pongs and close frames never reach the caller: the stream answers pings
 /// and the peer's close itself, and runs the keepalive and close timers of
 /// the connection's [`Config`](crate::Config).
