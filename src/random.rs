@@ -18,7 +18,7 @@ pub trait RandomSource: Send {
 const RESEED_AFTER: usize = 64 * 1024;
 
 /// The default source: ChaCha20 seeded from the operating system, and
-/// seeded again from it after every [`RESEED_AFTER`] bytes. A masking key
+/// seeded again from it after every 64 KiB of output. A masking key
 /// then costs a few nanoseconds instead of a share of a system call (the
 /// `encode` benchmark's 16-byte client sends), and stays as unpredictable
 /// as RFC 6455 section 5.3 asks: ChaCha20 is a cryptographic generator, and
