@@ -68,26 +68,11 @@ fn main() {
 }
 
 fn runtime() -> tokio::runtime::Runtime {
-    raise_nofile_limit();
+    rfc6455_e2e::raise_nofile_limit();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a current-thread runtime")
-}
-
-fn raise_nofile_limit() {
-    // SAFETY: getrlimit and setrlimit with a valid, initialised struct.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
-    }
 }
 
 struct Options {

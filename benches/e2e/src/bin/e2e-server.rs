@@ -92,7 +92,7 @@ fn main() {
             std::process::exit(2);
         }
     };
-    raise_nofile_limit();
+    rfc6455_e2e::raise_nofile_limit();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -100,23 +100,6 @@ fn main() {
     if let Err(error) = runtime.block_on(serve(name, addr)) {
         eprintln!("e2e-server {name}: {error}");
         std::process::exit(1);
-    }
-}
-
-/// Raises the soft limit on open files to the hard limit, for 10,000 idle
-/// connections.
-fn raise_nofile_limit() {
-    // SAFETY: getrlimit and setrlimit with a valid, initialised struct.
-    unsafe {
-        let mut limit = libc::rlimit {
-            rlim_cur: 0,
-            rlim_max: 0,
-        };
-        if libc::getrlimit(libc::RLIMIT_NOFILE, &mut limit) == 0 && limit.rlim_cur < limit.rlim_max
-        {
-            limit.rlim_cur = limit.rlim_max;
-            libc::setrlimit(libc::RLIMIT_NOFILE, &limit);
-        }
     }
 }
 
