@@ -73,12 +73,7 @@ def main():
     if "--peers" in sys.argv:
         return peers_table(groups, markdown)
     rows = []
-    for name in sorted(groups, key=sort_key):
-        g = groups[name]
-        if "rfc6455" not in g:
-            continue
-        ours = rate(*g["rfc6455"])
-        row = [name, fmt_rate(ours, g["rfc6455"][2])]
+    for g, ours, row in our_rows(groups):
         for peer in ("tungstenite", "fastwebsockets"):
             row.append(f"{ours / rate(*g[peer]):.2f}x" if peer in g else "-")
         for ceiling in ("ceiling_memcpy", "ceiling_xor"):
@@ -93,14 +88,19 @@ def main():
     print_table(header, rows, markdown)
 
 
-def peers_table(groups, markdown):
-    rows = []
+def our_rows(groups):
+    """Each group that has an rfc6455 result, in order: its results, our
+    rate, and the row's first cells (the workload, our throughput)."""
     for name in sorted(groups, key=sort_key):
         g = groups[name]
-        if "rfc6455" not in g:
-            continue
-        ours = rate(*g["rfc6455"])
-        row = [name, fmt_rate(ours, g["rfc6455"][2])]
+        if "rfc6455" in g:
+            ours = rate(*g["rfc6455"])
+            yield g, ours, [name, fmt_rate(ours, g["rfc6455"][2])]
+
+
+def peers_table(groups, markdown):
+    rows = []
+    for g, ours, row in our_rows(groups):
         present = [p for p in PEERS if p in g]
         for peer in PEERS:
             row.append(f"{ours / rate(*g[peer]):.2f}x" if peer in g else "-")

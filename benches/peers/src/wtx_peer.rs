@@ -134,34 +134,25 @@ impl Outgoing {
 
 /// Sends every payload on a new connection; returns the bytes written.
 pub fn encode(rt: &tokio::runtime::Runtime, out: &mut Outgoing, client: bool) -> usize {
-    let rng = Xorshift64::new(0x2545_f491_4f6c_dd1d);
     let mut sink = MemStream::default();
     rt.block_on(async {
         if client {
-            let mut ws = WebSocket::<_, _, _, _, true>::new(
-                (),
-                false,
-                rng,
-                &mut sink,
-                WebSocketBuffer::new(),
-            );
-            for payload in &mut out.payloads {
-                let mut frame = Frame::new_fin(out.op, payload.as_mut_slice());
-                ws.write_frame(&mut frame).await.expect("write_frame");
-            }
+            send_all::<true>(&mut sink, out).await;
         } else {
-            let mut ws = WebSocket::<_, _, _, _, false>::new(
-                (),
-                false,
-                rng,
-                &mut sink,
-                WebSocketBuffer::new(),
-            );
-            for payload in &mut out.payloads {
-                let mut frame = Frame::new_fin(out.op, payload.as_mut_slice());
-                ws.write_frame(&mut frame).await.expect("write_frame");
-            }
+            send_all::<false>(&mut sink, out).await;
         }
     });
     sink.written
+}
+
+/// Writes every payload on one new connection; `IS_CLIENT` (a type
+/// parameter in wtx) masks.
+async fn send_all<const IS_CLIENT: bool>(sink: &mut MemStream, out: &mut Outgoing) {
+    let rng = Xorshift64::new(0x2545_f491_4f6c_dd1d);
+    let mut ws =
+        WebSocket::<_, _, _, _, IS_CLIENT>::new((), false, rng, sink, WebSocketBuffer::new());
+    for payload in &mut out.payloads {
+        let mut frame = Frame::new_fin(out.op, payload.as_mut_slice());
+        ws.write_frame(&mut frame).await.expect("write_frame");
+    }
 }
