@@ -1,6 +1,6 @@
 //! Allocations per message and memory per idle connection, counted with a
 //! global allocator that counts (deterministic, so no timing involved).
-//! Prints a table; `tests/allocations.rs` asserts this crate's figures.
+//! Prints a table; `tests/core/allocations.rs` asserts this crate's figures.
 //!
 //! - allocations per message: a decoder (or encoder) that lives across
 //!   batches handles one batch to warm up, then the allocations made while it
@@ -303,8 +303,13 @@ fn deflate_memory() {
     let result = conn.next_event();
     let elapsed = start.elapsed();
     let peak = PEAK_BYTES.load(Relaxed) - base;
-    assert_eq!(result.err(), Some(rfc6455::Error::MessageTooLarge));
-    let code = rfc6455::Error::MessageTooLarge.close_code().map(u16::from);
+    assert_eq!(
+        result.err(),
+        Some(rfc6455::ProtocolError::MessageTooLarge.into())
+    );
+    let code = Some(u16::from(
+        rfc6455::ProtocolError::MessageTooLarge.close_code(),
+    ));
     println!(
         "bomb: a {} B frame inflating to 64 MiB, max_message_size 1 MiB: error {code:?} after {:.2} ms, peak heap {peak} B above the idle connection",
         bomb.len(),

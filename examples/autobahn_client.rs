@@ -7,10 +7,10 @@
 mod support;
 
 use rfc6455::Message;
-use rfc6455::layer::{self, ClientOptions};
+use rfc6455::tokio::{ClientOptions, Error};
 
 #[tokio::main(flavor = "current_thread")]
-async fn main() -> Result<(), layer::Error> {
+async fn main() -> Result<(), Error> {
     let mut args = std::env::args().skip(1);
     let base = args.next().unwrap_or_else(|| "ws://127.0.0.1:9001".into());
     let agent = args.next().unwrap_or_else(|| "rfc6455".into());
@@ -35,7 +35,7 @@ async fn main() -> Result<(), layer::Error> {
 
 /// Connects to `url` and reads (echoing each message if `echo`) until the
 /// suite closes; returns what arrived.
-async fn run(url: &str, echo: bool) -> Result<Vec<Message>, layer::Error> {
+async fn run(url: &str, echo: bool) -> Result<Vec<Message>, Error> {
     let options = ClientOptions::new(url).config(support::autobahn_config());
     let (mut ws, _) = rfc6455::tokio::connect_with(options).await?;
     let mut received = Vec::new();

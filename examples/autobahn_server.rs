@@ -5,7 +5,7 @@
 
 mod support;
 
-use rfc6455::layer::{self, Answer, ServerOptions, Upgrade};
+use rfc6455::tokio::{Answer, Error, ServerOptions, Upgrade};
 use tokio::net::{TcpListener, TcpStream};
 
 #[tokio::main(flavor = "current_thread")]
@@ -26,7 +26,7 @@ async fn main() -> std::io::Result<()> {
     }
 }
 
-async fn echo(stream: TcpStream) -> Result<(), layer::Error> {
+async fn echo(stream: TcpStream) -> Result<(), Error> {
     stream.set_nodelay(true)?;
     let options = ServerOptions::default().config(support::autobahn_config());
     let upgrade = rfc6455::tokio::accept_with(stream, options, |_| Answer::accept()).await?;

@@ -3,21 +3,25 @@
 //! `cargo run --features tokio --example echo_client URL [--protocol P]...
 //! [--proxy URL]` connects, sends each line of standard input as a text message, prints
 //! each message received on its own line, and closes with 1000 at the end of
-//! input (after waiting up to 10 s for the echoes of what it sent). Exits 0
-//! after a clean close, non-zero with a message otherwise.
+//! input (after waiting up to 10 s for the echoes of what it sent). Exits as
+//! soon as the connection ends, however it ends and whether or not standard
+//! input is still open: 0 after a clean close, non-zero with a message
+//! otherwise.
 //!
-//! `wss://` URLs need `--features tokio,rustls`; the server's certificate
-//! must chain to a root of the platform, or of `SSL_CERT_FILE` (the demo
+//! `wss://` URLs need `--features tokio-rustls,rustls-ring,rustls-native-certs`
+//! (or `rustls-aws-lc-rs`, `webpki-roots`); the server's certificate must
+//! chain to a root of the platform, or of `SSL_CERT_FILE` (the demo
 //! server's `--tls` prints the file to use). Without `--proxy`, the proxy
 //! comes from the environment (`wss_proxy`, `https_proxy`, `ws_proxy`,
 //! `http_proxy`, `all_proxy`, `no_proxy`).
 
+use std::io;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use rfc6455::layer::{self, ClientOptions};
+use rfc6455::tokio::{ClientOptions, Error};
 use rfc6455::{CloseCode, CloseFrame, Message};
-use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::mpsc;
 
 /// How long to wait at the end of input for the echoes of what was sent.
 const ECHO_WAIT: Duration = Duration::from_secs(10);
@@ -50,11 +54,11 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
     if let Some(protocol) = ws.protocol() {
         eprintln!("subprotocol: {protocol}");
     }
-    let mut lines = BufReader::new(tokio::io::stdin()).lines();
+    let mut lines = stdin_lines();
     let (mut sent, mut received) = (0usize, 0usize);
     loop {
         tokio::select! {
-            line = lines.next_line() => match line? {
+            line = lines.recv() => match line.transpose()? {
                 Some(line) => {
                     ws.send(Message::from(line)).await?;
                     sent += 1;
@@ -79,15 +83,32 @@ async fn run() -> Result<(), Box<dyn std::error::Error>> {
                     print(&message?);
                     received += 1;
                 }
-                None => return Ok::<_, layer::Error>(()),
+                None => return Ok::<_, Error>(()),
             }
         }
         Ok(())
     };
     let _ = tokio::time::timeout(ECHO_WAIT, echoes).await;
-    ws.close(Some(CloseFrame::new(CloseCode::NORMAL, "")))
+    ws.close_with(CloseFrame::new(CloseCode::NORMAL, ""))
         .await?;
     Ok(())
+}
+
+/// Standard input's lines, read on a thread of its own. The process exits
+/// when `main` returns even if that thread is blocked in a read; tokio's
+/// `stdin` would keep it alive instead (the runtime waits for its blocking
+/// read at shutdown), so a connection that ends while the user types
+/// nothing would leave the program hanging.
+fn stdin_lines() -> mpsc::Receiver<io::Result<String>> {
+    let (lines, received) = mpsc::channel(16);
+    std::thread::spawn(move || {
+        for line in io::stdin().lines() {
+            if lines.blocking_send(line).is_err() {
+                break;
+            }
+        }
+    });
+    received
 }
 
 fn print(message: &Message) {

@@ -1,160 +1,193 @@
-//! The demo: an echo server on the blocking layer, one thread per
-//! connection.
+//! The demo: an axum app on hyper that serves a page and a WebSocket echo
+//! over HTTP/1.1 and HTTP/2 alike.
 //!
-//! `cargo run --example echo_server [ADDR]` (default 127.0.0.1:9001), then
-//! open http://127.0.0.1:9001/ in a browser. `GET /` serves a page that opens
-//! `new WebSocket('ws://' + location.host + '/echo', ['soap', 'xmpp'])`;
-//! `/echo` upgrades, selects the first offered subprotocol it knows, and echoes
-//! every message. Other paths get 404; bad upgrades get the handshake's
-//! rejection response.
+//! `cargo run --features axum --example echo_server [ADDR]` (default
+//! 127.0.0.1:9001), then open http://127.0.0.1:9001/ in a browser. `GET /`
+//! serves a page that opens `new WebSocket('ws://' + location.host +
+//! '/echo', ['soap', 'xmpp'])`; `/echo` selects the first of `soap`, `xmpp`
+//! that the client offered and echoes every message, whether the request
+//! was an HTTP/1.1 upgrade or an extended CONNECT on an HTTP/2 stream (RFC
+//! 8441; cleartext HTTP/2 with prior knowledge works too). Each WebSocket
+//! is logged with which it was. Other paths get 404; a request for `/echo`
+//! that is not a valid WebSocket request gets the handshake's refusal.
 //!
-//! `cargo run --features rustls --example echo_server -- --tls [ADDR]`
-//! serves the same over HTTPS and WSS, with a certificate signed by a
-//! certificate authority made at start; the CA's certificate is written to
-//! a file (printed) for clients to trust: `SSL_CERT_FILE=that-file` for
-//! `echo_client`, or a browser's certificate settings.
+//! `--tls` serves HTTPS and WSS, with a certificate signed by a certificate
+//! authority made at start; the CA's certificate is written to a file
+//! (printed) for clients to trust: `SSL_CERT_FILE=that-file` for
+//! `echo_client`, a browser's certificate settings, or Chromium's
+//! `--ignore-certificate-errors`. ALPN offers `h2` and `http/1.1`, so a
+//! browser loads the page over HTTP/2 and opens its WebSocket on the same
+//! connection; `--http1` offers `http/1.1` only.
+//!
+//! ```text
+//! cargo run --features axum,tokio-rustls,rustls-ring --example echo_server -- --tls
+//! ```
 
 use std::error::Error;
 use std::io::Write;
-use std::net::{TcpListener, TcpStream};
-use std::thread;
 
-use rfc6455::Config;
-use rfc6455::blocking::{self, Transport, WebSocket};
-use rfc6455::handshake::{self, HandshakeError, Request, ServerHandshake};
-use rfc6455::layer::{self, Answer, HttpRequest, ServerOptions, Upgrade};
+use axum::Router;
+use axum::http::{StatusCode, Version};
+use axum::response::{Html, Response};
+use axum::routing::{any, get};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto;
+use hyper_util::service::TowerToHyperService;
+use rfc6455::axum::{WebSocket, WebSocketUpgrade};
+use tokio::io::{AsyncRead, AsyncWrite};
+use tokio::net::TcpListener;
 
-#[cfg(feature = "rustls")]
+#[cfg(feature = "tokio-rustls")]
 #[path = "support/certs.rs"]
 mod certs;
 
 const PAGE: &str = include_str!("echo_page.html");
 const KNOWN_PROTOCOLS: [&str; 2] = ["soap", "xmpp"];
 
-fn main() -> Result<(), Box<dyn Error>> {
-    let mut addr = "127.0.0.1:9001".to_string();
-    let mut tls = false;
+type BoxError = Box<dyn Error + Send + Sync>;
+
+#[tokio::main]
+async fn main() -> Result<(), BoxError> {
+    let (mut addr, mut tls, mut http1_only) = ("127.0.0.1:9001".to_string(), false, false);
     for arg in std::env::args().skip(1) {
         match arg.as_str() {
             "--tls" => tls = true,
+            "--http1" => http1_only = true,
             _ => addr = arg,
         }
     }
-    let listener = TcpListener::bind(&addr)?;
+    let listener = TcpListener::bind(&addr).await?;
     let local = listener.local_addr()?;
-    if tls {
-        return serve_tls(listener);
-    }
-    println!("echo server on http://{local}/");
-    serve_each(listener, |stream| {
-        blocking::accept_with(stream, ServerOptions::default(), answer)
-    })
-}
-
-/// One thread per connection: `accept` opens it, then [`serve`].
-fn serve_each<S: Transport>(
-    listener: TcpListener,
-    accept: impl Fn(TcpStream) -> Result<Upgrade<WebSocket<S>, S>, layer::Error>
-    + Clone
-    + Send
-    + 'static,
-) -> Result<(), Box<dyn Error>> {
-    for stream in listener.incoming() {
-        let stream = stream?;
-        let accept = accept.clone();
-        thread::spawn(move || {
-            let opened = stream
-                .set_nodelay(true)
-                .map_err(Into::into)
-                .and_then(|()| accept(stream));
-            if let Err(error) = opened.map_err(Into::into).and_then(serve) {
-                eprintln!("connection ended: {error}");
+    let acceptor = if tls {
+        let (acceptor, ca_file) = tls::acceptor(http1_only)?;
+        println!("echo server on https://{local}/");
+        println!("certificate authority: {ca_file}");
+        Some(acceptor)
+    } else {
+        println!("echo server on http://{local}/");
+        None
+    };
+    std::io::stdout().flush()?;
+    let app = Router::new()
+        .route("/", get(|| async { Html(PAGE) }))
+        // `any`: over HTTP/2 a WebSocket request is a CONNECT, not a GET.
+        .route("/echo", any(echo))
+        .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found\n") });
+    loop {
+        let (tcp, peer) = listener.accept().await?;
+        tcp.set_nodelay(true)?;
+        let (app, acceptor) = (app.clone(), acceptor.clone());
+        tokio::spawn(async move {
+            let served = match acceptor {
+                Some(acceptor) => match tls::accept(&acceptor, tcp).await {
+                    Ok(stream) => serve(stream, app).await,
+                    Err(e) => Err(e),
+                },
+                None => serve(tcp, app).await,
+            };
+            if let Err(e) = served {
+                log(format_args!("connection from {peer}: {e}"));
             }
         });
     }
-    Ok(())
 }
 
-/// `--tls`: HTTPS and WSS, with a certificate made now by a CA made now,
-/// whose certificate is written to a file to trust.
-#[cfg(feature = "rustls")]
-fn serve_tls(listener: TcpListener) -> Result<(), Box<dyn Error>> {
-    let certs = certs::generate()?;
-    let dir = std::env::temp_dir().join(format!("rfc6455-echo-{}", std::process::id()));
-    std::fs::create_dir_all(&dir)?;
-    let ca_path = dir.join("ca.pem");
-    std::fs::write(&ca_path, &certs.ca_pem)?;
-    let config = rfc6455::tls::server_config(certs.chain, certs.key)?;
-    println!("echo server on https://{}/", listener.local_addr()?);
-    println!("certificate authority: {}", ca_path.display());
-    std::io::stdout().flush()?;
-    serve_each(listener, move |stream| {
-        blocking::accept_tls_with(stream, config.clone(), ServerOptions::default(), answer)
-    })
+/// HTTP/1.1 or HTTP/2 (by ALPN, or by the client's preface in cleartext)
+/// on one connection, with upgrades and extended CONNECT enabled.
+async fn serve<S>(stream: S, app: Router) -> Result<(), BoxError>
+where
+    S: AsyncRead + AsyncWrite + Unpin + Send + 'static,
+{
+    let mut builder = auto::Builder::new(TokioExecutor::new());
+    builder.http2().enable_connect_protocol();
+    builder
+        .serve_connection_with_upgrades(TokioIo::new(stream), TowerToHyperService::new(app))
+        .await
 }
 
-#[cfg(not(feature = "rustls"))]
-fn serve_tls(_listener: TcpListener) -> Result<(), Box<dyn Error>> {
-    Err("--tls needs the rustls feature: cargo run --features rustls --example echo_server -- --tls".into())
-}
-
-/// Echoes every message, or serves a plain HTTP request.
-fn serve<S: Transport>(upgrade: Upgrade<WebSocket<S>, S>) -> Result<(), Box<dyn Error>> {
-    match upgrade {
-        Upgrade::WebSocket(mut ws) => {
-            while let Some(message) = ws.read()? {
-                ws.send(message)?;
-            }
-        }
-        Upgrade::Http(request) => serve_page(request)?,
-        Upgrade::Rejected(_) => {}
-    }
-    Ok(())
-}
-
-/// `/echo` upgrades, with the first offered subprotocol this server knows.
-fn answer(request: &Request) -> Answer {
-    if request.path() != "/echo" {
-        return Answer::reject(404, "Not Found\n");
-    }
-    match request.protocols().find(|p| KNOWN_PROTOCOLS.contains(p)) {
-        Some(protocol) => Answer::accept_protocol(protocol),
-        None => Answer::accept(),
-    }
-}
-
-/// A plain HTTP request: the demo page at `/`, 404 elsewhere.
-fn serve_page<S: Write>(mut request: HttpRequest<S>) -> Result<(), Box<dyn Error>> {
-    let path = request
-        .method_and_target()
-        .map(|(method, target)| (method, target.split('?').next().unwrap_or(target)));
-    let response = match path {
-        Some(("GET", "/")) => {
-            let mut response = format!(
-                "HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n\
-                 Content-Length: {}\r\nConnection: close\r\n\r\n",
-                PAGE.len()
-            )
-            .into_bytes();
-            response.extend_from_slice(PAGE.as_bytes());
-            response
-        }
-        Some((_, "/echo")) => not_an_upgrade(&request.bytes),
-        _ => handshake::reject(404, b"Not Found\n"),
+async fn echo(ws: WebSocketUpgrade) -> Response {
+    let ws = ws.protocols(KNOWN_PROTOCOLS);
+    let carrier = match ws.version() {
+        Version::HTTP_2 => "an HTTP/2 stream (extended CONNECT)",
+        _ => "an HTTP/1.1 upgrade",
     };
-    request.stream.write_all(&response)?;
-    Ok(())
+    let protocol = ws.selected_protocol().unwrap_or("none");
+    log(format_args!(
+        "WebSocket over {carrier}, subprotocol {protocol}"
+    ));
+    ws.on_upgrade(echo_messages)
 }
 
-/// The handshake's own answer to a request for `/echo` that is not an
-/// upgrade: 426 with `Upgrade: websocket` and a hint about proxies that drop
-/// the upgrade (no `Upgrade` header, or HTTP/1.0), 405 for another method.
-fn not_an_upgrade(bytes: &[u8]) -> Vec<u8> {
-    let error = match ServerHandshake::new(Config::default()).receive(bytes) {
-        Err(error) => error,
-        Ok(_) => HandshakeError::MissingUpgrade,
-    };
-    error
-        .response()
-        .unwrap_or_else(|| handshake::reject(400, b"Bad Request\n"))
+async fn echo_messages(mut socket: WebSocket) {
+    while let Some(message) = socket.next().await {
+        let sent = match message {
+            Ok(message) => socket.send(message).await,
+            Err(e) => Err(e),
+        };
+        if let Err(e) = sent {
+            return log(format_args!("WebSocket ended: {e}"));
+        }
+    }
+}
+
+/// A line on standard output; nothing if nobody reads it any more.
+fn log(line: std::fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
+#[cfg(feature = "tokio-rustls")]
+mod tls {
+    use std::sync::Arc;
+
+    use tokio::net::TcpStream;
+    use tokio_rustls::TlsAcceptor;
+    use tokio_rustls::server::TlsStream;
+
+    use super::{BoxError, certs};
+
+    /// A certificate from a CA made now, ALPN `h2` then `http/1.1` (or
+    /// `http/1.1` alone); the acceptor and the CA's file.
+    pub fn acceptor(http1_only: bool) -> Result<(TlsAcceptor, String), BoxError> {
+        let certs = certs::generate()?;
+        let dir = std::env::temp_dir().join(format!("rfc6455-echo-{}", std::process::id()));
+        std::fs::create_dir_all(&dir)?;
+        let ca_path = dir.join("ca.pem");
+        std::fs::write(&ca_path, &certs.ca_pem)?;
+        let mut config = (*rfc6455::tls::server_config(certs.chain, certs.key)?).clone();
+        config.alpn_protocols = match http1_only {
+            true => vec![b"http/1.1".to_vec()],
+            false => vec![b"h2".to_vec(), b"http/1.1".to_vec()],
+        };
+        let ca_file = ca_path.display().to_string();
+        Ok((TlsAcceptor::from(Arc::new(config)), ca_file))
+    }
+
+    pub async fn accept(
+        acceptor: &TlsAcceptor,
+        tcp: TcpStream,
+    ) -> Result<TlsStream<TcpStream>, BoxError> {
+        Ok(acceptor.accept(tcp).await?)
+    }
+}
+
+#[cfg(not(feature = "tokio-rustls"))]
+mod tls {
+    use tokio::net::TcpStream;
+
+    use super::BoxError;
+
+    /// No TLS in this build: say how to get it.
+    pub fn acceptor(_http1_only: bool) -> Result<(Never, String), BoxError> {
+        Err("--tls needs TLS on the tokio layer and a crypto provider: \
+             cargo run --features axum,tokio-rustls,rustls-ring --example echo_server -- --tls"
+            .into())
+    }
+
+    /// Stands for the acceptor a TLS build has; never made.
+    #[derive(Clone)]
+    pub enum Never {}
+
+    pub async fn accept(never: &Never, _tcp: TcpStream) -> Result<TcpStream, BoxError> {
+        match *never {}
+    }
 }

@@ -24,13 +24,12 @@ use std::task::{Context, Poll, ready};
 
 use bytes::{Buf, Bytes};
 use h2::{RecvStream, SendStream};
-use http::{StatusCode, Version};
-use rfc6455::Message;
+use http::Version;
 use rfc6455::handshake::extended_connect::PROTOCOL;
 use rfc6455::handshake::http_types::WebSocketRequest;
 use rfc6455::handshake::{Accept, ClientRequest};
-use rfc6455::layer::{DEFAULT_WRITE_LIMIT, default_config};
 use rfc6455::tokio::WebSocketStream;
+use rfc6455::{Config, Message};
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -66,7 +65,7 @@ async fn demo(addr: &str) -> Result<(), BoxError> {
     for (ws, text) in [(&mut first, "one"), (&mut second, "two")] {
         ws.send(Message::from(text)).await?;
         println!("echoed: {:?}", ws.next().await.transpose()?);
-        ws.close(None).await?;
+        ws.close().await?;
     }
     Ok(())
 }
@@ -109,22 +108,25 @@ async fn echo_stream(
     let offer = WebSocketRequest::extended_connect(
         &request,
         protocol.map(h2::ext::Protocol::as_str),
-        default_config(),
+        Config::default(),
     );
     let offer = match offer {
         Ok(offer) => offer,
         Err(e) => {
-            let status = e.http_status().unwrap_or(400);
-            let mut refusal = http::Response::new(());
-            *refusal.status_mut() = StatusCode::from_u16(status)?;
-            respond.send_response(refusal, true)?;
+            // The byte-level handshake's status, headers and body.
+            let (head, body) = e.to_http_response(Version::HTTP_2).into_parts();
+            let refusal = http::Response::from_parts(head, ());
+            let mut stream = respond.send_response(refusal, body.is_empty())?;
+            if !body.is_empty() {
+                stream.send_data(body, true)?;
+            }
             return Ok(());
         }
     };
     let (response, conn) = offer.accept(Accept::default())?;
     let send = respond.send_response(response, false)?;
     let stream = H2Stream::new(send, request.into_body());
-    let mut ws = WebSocketStream::from_connection(stream, conn, DEFAULT_WRITE_LIMIT);
+    let mut ws = WebSocketStream::from_connection(stream, conn);
     while let Some(message) = ws.next().await {
         ws.send(message?).await?;
     }
@@ -156,16 +158,21 @@ impl H2Client {
 
     /// Opens a WebSocket to `url` on a new stream of this connection.
     ///
-    /// Fails with `HandshakeError::ConnectProtocolDisabled` (before sending
+    /// Fails with `ResponseError::ConnectProtocolDisabled` (before sending
     /// anything) if the server did not advertise
     /// SETTINGS_ENABLE_CONNECT_PROTOCOL.
     pub async fn open(&self, url: &str) -> Result<WebSocketStream<H2Stream>, BoxError> {
+        self.open_with(ClientRequest::new(url)?).await
+    }
+
+    /// [`open`](Self::open) with a request of yours (subprotocols, headers).
+    pub async fn open_with(
+        &self,
+        client: ClientRequest,
+    ) -> Result<WebSocketStream<H2Stream>, BoxError> {
         let enabled = self.send_request.is_extended_connect_protocol_enabled();
-        let (mut request, handshake) = ClientRequest::new(url)?.extended_connect(
-            Version::HTTP_2,
-            enabled,
-            default_config(),
-        )?;
+        let (mut request, handshake) =
+            client.extended_connect(Version::HTTP_2, enabled, Config::default())?;
         request
             .extensions_mut()
             .insert(h2::ext::Protocol::from_static(PROTOCOL));
@@ -174,11 +181,7 @@ impl H2Client {
         let (parts, recv) = response.await?.into_parts();
         let conn = handshake.finish_parts(parts.status, &parts.headers)?;
         let stream = H2Stream::new(send, recv);
-        Ok(WebSocketStream::from_connection(
-            stream,
-            conn,
-            DEFAULT_WRITE_LIMIT,
-        ))
+        Ok(WebSocketStream::from_connection(stream, conn))
     }
 }
 

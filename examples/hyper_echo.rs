@@ -21,9 +21,9 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::TokioIo;
+use rfc6455::Config;
 use rfc6455::handshake::Accept;
 use rfc6455::handshake::http_types::WebSocketRequest;
-use rfc6455::layer::{DEFAULT_WRITE_LIMIT, default_config};
 use rfc6455::tokio::WebSocketStream;
 use tokio::net::TcpListener;
 
@@ -68,14 +68,11 @@ async fn route(request: Request<Incoming>) -> Result<Response<Full<Bytes>>, Infa
 
 /// Answers the upgrade and starts echoing on the upgraded stream.
 fn upgrade(mut request: Request<Incoming>) -> Response<Full<Bytes>> {
-    let offer = match WebSocketRequest::upgrade(&request, default_config()) {
+    let offer = match WebSocketRequest::upgrade(&request, Config::default()) {
         Ok(offer) => offer,
-        // 426 for a plain GET, 400 for a broken upgrade, ...
-        Err(e) => {
-            let status = e.http_status().unwrap_or(400);
-            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
-            return text(status, &format!("{e}\n"));
-        }
+        // 426 with `Upgrade: websocket` for a plain GET, 400 for a broken
+        // upgrade, ...: the answer the byte-level handshake would write.
+        Err(e) => return e.to_http_response(request.version()).map(Full::new),
     };
     let mut accept = Accept::default();
     if let Some(protocol) = offer.first_protocol_in(PROTOCOLS) {
@@ -91,8 +88,7 @@ fn upgrade(mut request: Request<Incoming>) -> Response<Full<Bytes>> {
             Ok(upgraded) => upgraded,
             Err(e) => return eprintln!("upgrade: {e}"),
         };
-        let mut ws =
-            WebSocketStream::from_connection(TokioIo::new(upgraded), conn, DEFAULT_WRITE_LIMIT);
+        let mut ws = WebSocketStream::from_connection(TokioIo::new(upgraded), conn);
         while let Some(message) = ws.next().await {
             let sent = match message {
                 Ok(message) => ws.send(message).await,

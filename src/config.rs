@@ -4,7 +4,11 @@ use core::num::NonZeroUsize;
 use core::time::Duration;
 
 /// Every limit and switch, with defaults that suit a general-purpose server
-/// or client.
+/// or client. The defaults are the same wherever a `Config` is made: the
+/// core's, the layers' options', a stream upgraded elsewhere. The timers
+/// among them (keepalive and close timeout, python-websockets' values) act
+/// only when the driver hands in its clock (`Connection::handle_timeout`;
+/// the layers do).
 ///
 /// ```
 /// let mut config = rfc6455::Config::default();
@@ -40,7 +44,7 @@ pub struct Config {
     /// this many payload bytes. Default `None` (one frame per message).
     pub fragment_size: Option<NonZeroUsize>,
     /// Most bytes of output that may wait to be written before
-    /// `Connection::send` refuses more (`Error::OutputBufferFull`). Automatic
+    /// `Connection::send` refuses more (`Refused::OutputBufferFull`). Automatic
     /// replies are bounded on their own: `max_pending_pongs` pongs and one
     /// close frame. Default 128 MiB.
     pub max_output_buffer: usize,
@@ -50,22 +54,48 @@ pub struct Config {
     /// Most header fields in an opening handshake. Default 128.
     pub max_headers: usize,
     /// Keepalive: after this long with nothing received, send a ping
-    /// (its payload a nonce). Default `None` (off); the I/O layers turn it
-    /// on. Needs the caller's clock: see `Connection::handle_timeout`.
+    /// (its payload a nonce). Default 20 s
+    /// ([`DEFAULT_PING_INTERVAL`](Self::DEFAULT_PING_INTERVAL)); `None`
+    /// turns keepalive off. Needs the caller's clock: see
+    /// `Connection::handle_timeout`.
     pub ping_interval: Option<Duration>,
     /// How long a keepalive ping may wait for its pong before the
-    /// connection fails with 1011 (`Error::KeepaliveTimeout`). Only pongs
-    /// carrying the ping's nonce count. Default `None` (wait forever).
+    /// connection fails with 1011 (`ConnectionError::KeepaliveTimeout`).
+    /// Only pongs carrying the ping's nonce count. Default 20 s
+    /// ([`DEFAULT_PING_TIMEOUT`](Self::DEFAULT_PING_TIMEOUT)); `None` waits
+    /// forever.
     pub ping_timeout: Option<Duration>,
     /// How long to wait for the peer once this end has queued a close frame
     /// (or failed): for the peer's close frame, and then, at a client, for
     /// the server to close the transport. When it runs out the peer is
     /// given up on and `Connection::should_close_transport` turns true.
-    /// Default `None` (wait forever).
+    /// Default 10 s ([`DEFAULT_CLOSE_TIMEOUT`](Self::DEFAULT_CLOSE_TIMEOUT));
+    /// `None` waits forever.
     pub close_timeout: Option<Duration>,
     /// permessage-deflate: what to offer (client) or accept (server).
     #[cfg(feature = "deflate")]
     pub deflate: crate::deflate::DeflateConfig,
+}
+
+impl Config {
+    /// The keepalive interval by default: a ping after 20 s without input.
+    pub const DEFAULT_PING_INTERVAL: Duration = Duration::from_secs(20);
+    /// How long a keepalive ping waits for its pong by default.
+    pub const DEFAULT_PING_TIMEOUT: Duration = Duration::from_secs(20);
+    /// How long the close handshake may take by default.
+    pub const DEFAULT_CLOSE_TIMEOUT: Duration = Duration::from_secs(10);
+
+    /// The defaults with every timer off, for a driver that never hands in
+    /// a clock and wants `poll_timeout` to say so (`None`).
+    #[must_use]
+    pub fn without_timers() -> Self {
+        Config {
+            ping_interval: None,
+            ping_timeout: None,
+            close_timeout: None,
+            ..Config::default()
+        }
+    }
 }
 
 impl Default for Config {
@@ -81,9 +111,9 @@ impl Default for Config {
             max_output_buffer: 128 << 20,
             max_handshake_size: 64 << 10,
             max_headers: 128,
-            ping_interval: None,
-            ping_timeout: None,
-            close_timeout: None,
+            ping_interval: Some(Config::DEFAULT_PING_INTERVAL),
+            ping_timeout: Some(Config::DEFAULT_PING_TIMEOUT),
+            close_timeout: Some(Config::DEFAULT_CLOSE_TIMEOUT),
             #[cfg(feature = "deflate")]
             deflate: crate::deflate::DeflateConfig::default(),
         }

@@ -11,7 +11,8 @@
 //! assert_eq!(Header::decode(&wire[..1]), Ok(Decoded::Partial { needed: 1 }));
 //! ```
 
-use crate::error::Error;
+use crate::error::ProtocolError;
+use crate::message::DataKind;
 
 /// The longest header: 2 bytes, an 8-byte extended length and a 4-byte mask key.
 pub const MAX_HEADER_LEN: usize = 14;
@@ -37,6 +38,14 @@ pub enum Opcode {
 }
 
 impl Opcode {
+    /// The opcode of a data message's first frame.
+    pub(crate) fn data(kind: DataKind) -> Opcode {
+        match kind {
+            DataKind::Text => Opcode::Text,
+            DataKind::Binary => Opcode::Binary,
+        }
+    }
+
     /// The 4-bit wire value.
     #[must_use]
     pub fn to_u8(self) -> u8 {
@@ -51,7 +60,7 @@ impl Opcode {
     }
 
     /// Parses a 4-bit wire value; reserved values are an error (1002).
-    pub fn from_u8(value: u8) -> Result<Opcode, Error> {
+    pub fn from_u8(value: u8) -> Result<Opcode, ProtocolError> {
         Ok(match value {
             0x0 => Opcode::Continuation,
             0x1 => Opcode::Text,
@@ -59,7 +68,7 @@ impl Opcode {
             0x8 => Opcode::Close,
             0x9 => Opcode::Ping,
             0xA => Opcode::Pong,
-            other => return Err(Error::ReservedOpcode(other)),
+            other => return Err(ProtocolError::ReservedOpcode(other)),
         })
     }
 
@@ -164,7 +173,7 @@ impl Header {
     /// RSV bits and masking are left for the caller, who knows the role and
     /// the negotiated extensions.
     #[inline]
-    pub fn decode(buf: &[u8]) -> Result<Decoded, Error> {
+    pub fn decode(buf: &[u8]) -> Result<Decoded, ProtocolError> {
         let [b0, b1, ..] = *buf else {
             return Ok(Decoded::Partial {
                 needed: 2 - buf.len(),
@@ -176,10 +185,10 @@ impl Header {
         let short_len = b1 & 0x7F;
         if opcode.is_control() {
             if short_len > 125 {
-                return Err(Error::ControlFrameTooLong);
+                return Err(ProtocolError::ControlFrameTooLong);
             }
             if !fin {
-                return Err(Error::FragmentedControlFrame);
+                return Err(ProtocolError::FragmentedControlFrame);
             }
         }
         let Some(extent) = Extent::read(buf) else {
@@ -188,7 +197,7 @@ impl Header {
             });
         };
         if extent.payload_len >> 63 != 0 {
-            return Err(Error::InvalidLength);
+            return Err(ProtocolError::InvalidLength);
         }
         let (len, payload_len, mask) = (extent.header_len, extent.payload_len, extent.key);
         Ok(Decoded::Complete {
@@ -280,7 +289,7 @@ mod tests {
     #[test]
     fn rejects_length_with_top_bit_set() {
         let wire = [0x82, 0x7F, 0x80, 0, 0, 0, 0, 0, 0, 0];
-        assert_eq!(Header::decode(&wire), Err(Error::InvalidLength));
+        assert_eq!(Header::decode(&wire), Err(ProtocolError::InvalidLength));
     }
 
     #[test]
@@ -288,7 +297,7 @@ mod tests {
         for op in [3, 4, 5, 6, 7, 0xB, 0xC, 0xD, 0xE, 0xF] {
             assert_eq!(
                 Header::decode(&[0x80 | op, 0]),
-                Err(Error::ReservedOpcode(op))
+                Err(ProtocolError::ReservedOpcode(op))
             );
         }
     }
@@ -297,11 +306,11 @@ mod tests {
     fn rejects_long_or_fragmented_control_frames() {
         assert_eq!(
             Header::decode(&[0x89, 126, 0, 126]),
-            Err(Error::ControlFrameTooLong)
+            Err(ProtocolError::ControlFrameTooLong)
         );
         assert_eq!(
             Header::decode(&[0x09, 0]),
-            Err(Error::FragmentedControlFrame)
+            Err(ProtocolError::FragmentedControlFrame)
         );
     }
 

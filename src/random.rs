@@ -7,7 +7,14 @@
 //! [`RandomSource`].
 
 /// A source of unpredictable bytes.
-pub trait RandomSource: Send {
+///
+/// `Send + Sync`, so that a connection holding one can move to another
+/// thread and be shared by reference across one (a `&WebSocketStream` held
+/// over an `.await` in a spawned task). `fill_bytes` takes `&mut self`, so a
+/// source needs no lock of its own to be `Sync`: only one without interior
+/// mutability (`Cell`, `RefCell`) fails it, and `Mutex` or an atomic
+/// replaces those.
+pub trait RandomSource: Send + Sync {
     /// Fills `dest` with unpredictable bytes.
     fn fill_bytes(&mut self, dest: &mut [u8]);
 }
@@ -31,7 +38,7 @@ const RESEED_AFTER: usize = 64 * 1024;
 pub struct OsRandom {
     /// Made and seeded at the first use, so an idle connection does not hold
     /// it (about 300 bytes).
-    rng: Option<alloc::boxed::Box<rand_chacha::ChaCha20Rng>>,
+    rng: Option<alloc::boxed::Box<chacha20::ChaCha20Rng>>,
     /// Bytes handed out since the last seed.
     drawn: usize,
 }
@@ -65,11 +72,11 @@ impl core::fmt::Debug for OsRandom {
 
 /// A ChaCha20 generator with a fresh seed from the OS.
 #[cfg(feature = "std")]
-fn seeded_from_os() -> rand_chacha::ChaCha20Rng {
-    use rand_chacha::rand_core::SeedableRng;
+fn seeded_from_os() -> chacha20::ChaCha20Rng {
+    use chacha20::rand_core::SeedableRng;
     let mut seed = [0; 32];
     getrandom::fill(&mut seed).expect("the OS random source failed");
-    rand_chacha::ChaCha20Rng::from_seed(seed)
+    chacha20::ChaCha20Rng::from_seed(seed)
 }
 
 #[cfg(feature = "std")]
@@ -80,7 +87,7 @@ impl RandomSource for OsRandom {
     /// `getrandom` supports means the system is broken; masking with
     /// predictable keys instead would be a security hole.
     fn fill_bytes(&mut self, dest: &mut [u8]) {
-        use rand_chacha::rand_core::Rng;
+        use chacha20::rand_core::Rng;
         let rng = match self.rng.as_mut() {
             Some(rng) if self.drawn < RESEED_AFTER => rng,
             Some(rng) => {

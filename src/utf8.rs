@@ -12,19 +12,11 @@
 //! library on multi-byte text; only when that check fails is the standard
 //! library asked where, so the answer is exactly the standard library's.
 
-use bytes::Bytes;
-
-use crate::error::Error;
-use crate::message::Utf8Bytes;
+use crate::error::ProtocolError;
 
 /// From this length on, the SIMD validator beats the standard library's
 /// (which has a fast path for ASCII but checks multi-byte text byte by byte).
 pub(crate) const SIMD_MIN_LEN: usize = 64;
-
-/// Validates a complete string.
-pub(crate) fn validate(bytes: Bytes) -> Result<Utf8Bytes, Error> {
-    Utf8Bytes::try_from_bytes(bytes)
-}
 
 /// Whether `bytes` are UTF-8.
 pub(crate) fn is_valid(bytes: &[u8]) -> bool {
@@ -42,7 +34,7 @@ pub(crate) fn as_str(bytes: &[u8]) -> Option<&str> {
 
 /// `bytes` as a `&str`, without checking them again: only for bytes that
 /// this crate has already validated, i.e. the payload of a text message
-/// that a [`Validator`] accepted whole, or the contents of a [`Utf8Bytes`].
+/// that a [`Validator`] accepted whole, or the contents of a [`Utf8Bytes`](crate::Utf8Bytes).
 ///
 /// Lending text this way saves a second pass over it: on mixed multi-byte
 /// text that pass was as long as the first (see `benches/decode.rs`,
@@ -108,13 +100,13 @@ pub(crate) struct Validator {
 impl Validator {
     /// Checks the next piece of text. Fails as soon as the bytes seen so far
     /// cannot be the start of valid UTF-8.
-    pub(crate) fn feed(&mut self, mut input: &[u8]) -> Result<(), Error> {
+    pub(crate) fn feed(&mut self, mut input: &[u8]) -> Result<(), ProtocolError> {
         if self.pending_len > 0 {
             input = self.finish_pending(input)?;
         }
         match check(input) {
             Ok(()) => Ok(()),
-            Err((_, Some(_))) => Err(Error::InvalidUtf8),
+            Err((_, Some(_))) => Err(ProtocolError::InvalidUtf8),
             Err((valid_up_to, None)) => {
                 let tail = &input[valid_up_to..];
                 self.pending[..tail.len()].copy_from_slice(tail);
@@ -126,7 +118,7 @@ impl Validator {
 
     /// Completes the carried code point from the front of `input` and returns
     /// the rest of `input`.
-    fn finish_pending<'a>(&mut self, input: &'a [u8]) -> Result<&'a [u8], Error> {
+    fn finish_pending<'a>(&mut self, input: &'a [u8]) -> Result<&'a [u8], ProtocolError> {
         let have = usize::from(self.pending_len);
         let take = input.len().min(4 - have);
         let mut joined = self.pending;
@@ -136,7 +128,9 @@ impl Validator {
                 self.pending_len = 0;
                 Ok(&input[take..])
             }
-            Err(e) if e.error_len().is_some() && e.valid_up_to() == 0 => Err(Error::InvalidUtf8),
+            Err(e) if e.error_len().is_some() && e.valid_up_to() == 0 => {
+                Err(ProtocolError::InvalidUtf8)
+            }
             Err(e) if e.valid_up_to() > 0 => {
                 // The code point is complete; whatever follows it is checked
                 // with the rest of the input.
@@ -153,13 +147,13 @@ impl Validator {
     }
 
     /// Checks that the text did not end inside a code point.
-    pub(crate) fn finish(&mut self) -> Result<(), Error> {
+    pub(crate) fn finish(&mut self) -> Result<(), ProtocolError> {
         let complete = self.pending_len == 0;
         self.pending_len = 0;
         if complete {
             Ok(())
         } else {
-            Err(Error::InvalidUtf8)
+            Err(ProtocolError::InvalidUtf8)
         }
     }
 }
@@ -169,7 +163,7 @@ mod tests {
     use super::*;
     use crate::message::Message;
 
-    fn feed_split(bytes: &[u8], at: &[usize]) -> Result<(), Error> {
+    fn feed_split(bytes: &[u8], at: &[usize]) -> Result<(), ProtocolError> {
         let mut v = Validator::default();
         let mut start = 0;
         for &end in at.iter().chain(core::iter::once(&bytes.len())) {
@@ -234,22 +228,22 @@ mod tests {
         let mut v = Validator::default();
         // 0xF4 0x90 would encode a code point above U+10FFFF: invalid after 2 bytes.
         v.feed(b"ok\xf4").unwrap();
-        assert_eq!(v.feed(b"\x90"), Err(Error::InvalidUtf8));
+        assert_eq!(v.feed(b"\x90"), Err(ProtocolError::InvalidUtf8));
 
         let mut v = Validator::default();
         // Surrogate half U+D800 = ED A0 80: ED then A0 is already invalid.
         v.feed(b"\xed").unwrap();
-        assert_eq!(v.feed(b"\xa0"), Err(Error::InvalidUtf8));
+        assert_eq!(v.feed(b"\xa0"), Err(ProtocolError::InvalidUtf8));
 
         let mut v = Validator::default();
-        assert_eq!(v.feed(b"\xc0"), Err(Error::InvalidUtf8));
+        assert_eq!(v.feed(b"\xc0"), Err(ProtocolError::InvalidUtf8));
     }
 
     #[test]
     fn rejects_text_ending_inside_a_code_point() {
         let mut v = Validator::default();
         v.feed(&"€".as_bytes()[..2]).unwrap();
-        assert_eq!(v.finish(), Err(Error::InvalidUtf8));
+        assert_eq!(v.finish(), Err(ProtocolError::InvalidUtf8));
     }
 
     /// Under Miri too: the one `unsafe` of this module.
@@ -308,6 +302,6 @@ mod tests {
     fn detects_invalid_byte_right_after_completed_code_point() {
         let mut v = Validator::default();
         v.feed(&[0xe2, 0x82]).unwrap();
-        assert_eq!(v.feed(&[0xac, 0xff]), Err(Error::InvalidUtf8));
+        assert_eq!(v.feed(&[0xac, 0xff]), Err(ProtocolError::InvalidUtf8));
     }
 }

@@ -61,33 +61,15 @@ pub struct Counts {
     pub bytes: usize,
 }
 
-/// A small deterministic generator (xorshift64).
-pub struct Rng(pub u64);
+#[path = "../../tests/common/kit.rs"]
+pub mod kit;
 
-impl Rng {
-    pub fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    pub fn bytes(&mut self, n: usize) -> Vec<u8> {
-        (0..n).map(|_| self.next() as u8).collect()
-    }
-}
-
-impl rfc6455::RandomSource for Rng {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for b in dest {
-            *b = self.next() as u8;
-        }
-    }
-}
+/// The kit's deterministic generator (xorshift64), by its benches name.
+pub use kit::XorShift as Rng;
 
 /// Printable ASCII text of exactly `n` bytes.
 pub fn ascii_text(rng: &mut Rng, n: usize) -> Vec<u8> {
-    (0..n).map(|_| b' ' + (rng.next() % 95) as u8).collect()
+    (0..n).map(|_| b' ' + (rng.next_u64() % 95) as u8).collect()
 }
 
 /// Mixed text of exactly `n` bytes: code points of 1, 2, 3 and 4 bytes in
@@ -96,11 +78,11 @@ pub fn mixed_text(rng: &mut Rng, n: usize) -> Vec<u8> {
     let mut out = String::with_capacity(n + 4);
     while out.len() < n {
         let room = n - out.len();
-        let c = match (rng.next() % 4, room) {
-            (0, _) | (_, 1) => char::from(b'a' + (rng.next() % 26) as u8),
-            (1, _) | (_, 2) => char::from_u32(0xA0 + (rng.next() % 0x700) as u32).unwrap(),
-            (2, _) | (_, 3) => char::from_u32(0x3041 + (rng.next() % 0x50) as u32).unwrap(),
-            _ => char::from_u32(0x1F600 + (rng.next() % 0x40) as u32).unwrap(),
+        let c = match (rng.next_u64() % 4, room) {
+            (0, _) | (_, 1) => char::from(b'a' + (rng.next_u64() % 26) as u8),
+            (1, _) | (_, 2) => char::from_u32(0xA0 + (rng.next_u64() % 0x700) as u32).unwrap(),
+            (2, _) | (_, 3) => char::from_u32(0x3041 + (rng.next_u64() % 0x50) as u32).unwrap(),
+            _ => char::from_u32(0x1F600 + (rng.next_u64() % 0x40) as u32).unwrap(),
         };
         out.push(c);
     }
@@ -202,10 +184,11 @@ impl Workload {
 }
 
 fn key(rng: &mut Rng) -> [u8; 4] {
-    (rng.next() as u32).to_ne_bytes()
+    (rng.next_u64() as u32).to_ne_bytes()
 }
 
-/// One frame, written independently of any implementation under test.
+/// One frame, written independently of any implementation under test (by
+/// the test kit's encoder), appended to `out`.
 pub fn write_frame(
     out: &mut Vec<u8>,
     fin: bool,
@@ -213,26 +196,8 @@ pub fn write_frame(
     payload: &[u8],
     mask: Option<[u8; 4]>,
 ) {
-    out.push(u8::from(fin) << 7 | opcode);
-    let mask_bit = if mask.is_some() { 0x80 } else { 0 };
-    match payload.len() {
-        n @ 0..=125 => out.push(mask_bit | n as u8),
-        n @ 126..=0xFFFF => {
-            out.push(mask_bit | 126);
-            out.extend_from_slice(&(n as u16).to_be_bytes());
-        }
-        n => {
-            out.push(mask_bit | 127);
-            out.extend_from_slice(&(n as u64).to_be_bytes());
-        }
-    }
-    match mask {
-        Some(key) => {
-            out.extend_from_slice(&key);
-            out.extend(payload.iter().enumerate().map(|(i, b)| b ^ key[i % 4]));
-        }
-        None => out.extend_from_slice(payload),
-    }
+    let opcode = rfc6455::frame::Opcode::from_u8(opcode).expect("a defined opcode");
+    out.extend_from_slice(&kit::frame(fin, 0, opcode, mask, payload));
 }
 
 pub fn size_name(size: usize) -> String {
@@ -848,20 +813,20 @@ pub fn json_text(rng: &mut Rng, n: usize) -> Vec<u8> {
     let mut out = String::with_capacity(n + 256);
     out.push('[');
     while out.len() < n {
-        let user = USERS[(rng.next() % 8) as usize];
-        let event = EVENTS[(rng.next() % 6) as usize];
-        let page = PAGES[(rng.next() % 5) as usize];
+        let user = USERS[(rng.next_u64() % 8) as usize];
+        let event = EVENTS[(rng.next_u64() % 6) as usize];
+        let page = PAGES[(rng.next_u64() % 5) as usize];
         out.push_str(&format!(
             "{{\"id\":{},\"user\":\"{user}_{}\",\"event\":\"{event}\",\"page\":\"{page}\",\
              \"ts\":{},\"value\":{}.{:02},\"ok\":{},\"tags\":[\"t{}\",\"t{}\"]}},",
-            rng.next() % 1_000_000,
-            rng.next() % 100,
-            1_732_000_000_000 + rng.next() % 100_000_000,
-            rng.next() % 1000,
-            rng.next() % 100,
-            rng.next().is_multiple_of(2),
-            rng.next() % 20,
-            rng.next() % 20,
+            rng.next_u64() % 1_000_000,
+            rng.next_u64() % 100,
+            1_732_000_000_000 + rng.next_u64() % 100_000_000,
+            rng.next_u64() % 1000,
+            rng.next_u64() % 100,
+            rng.next_u64().is_multiple_of(2),
+            rng.next_u64() % 20,
+            rng.next_u64() % 20,
         ));
     }
     out.truncate(n);

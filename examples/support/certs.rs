@@ -30,6 +30,7 @@ impl DemoCerts {
             .add(self.ca.clone())
             .expect("the CA's own certificate parses");
         rfc6455::tls::client_config_with_roots(roots)
+            .expect("a crypto provider: rustls-aws-lc-rs or rustls-ring")
     }
 }
 

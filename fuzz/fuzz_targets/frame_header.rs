@@ -49,10 +49,6 @@ fuzz_target!(|data: &[u8]| {
                 assert_eq!(out[..n], data[..len], "same length form, different bytes");
             }
         }
-        Err(error) => assert_eq!(
-            error.close_code(),
-            Some(CloseCode::PROTOCOL_ERROR),
-            "{error:?}"
-        ),
+        Err(error) => assert_eq!(error.close_code(), CloseCode::PROTOCOL_ERROR, "{error:?}"),
     }
 });

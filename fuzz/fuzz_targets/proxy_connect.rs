@@ -40,9 +40,7 @@ fn run(pieces: &[&[u8]]) -> (Outcome, usize) {
         let outcome = match reading.receive(piece) {
             Ok(None) => continue,
             Ok(Some(ProxyResponse::Tunnel(t))) => Outcome::Tunnel(t.status(), t.into_leftover()),
-            Ok(Some(ProxyResponse::Refused(r))) => {
-                Outcome::Refused(r.status(), r.leftover().to_vec())
-            }
+            Ok(Some(ProxyResponse::Refused(r))) => Outcome::Refused(r.status(), r.body().to_vec()),
             Err(e) => Outcome::Failed(e),
         };
         assert!(reading.receive(b"x").is_err(), "a result is final");

@@ -142,7 +142,7 @@ impl Sender {
         match message {
             Message::Text(text) if borrowed => self.conn.send_text(text.as_str()),
             Message::Binary(data) if borrowed => self.conn.send_binary(&data),
-            message => self.conn.send(message).map_err(rfc6455::Error::from),
+            message => self.conn.send(message).map_err(rfc6455::Refused::from),
         }
         .unwrap();
         let frames = self.frames();

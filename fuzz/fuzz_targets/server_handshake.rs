@@ -158,20 +158,21 @@ fuzz_target!(|data: &[u8]| {
             summary.leftover = bytes[consumed..].to_vec();
             assert_eq!(summary, Summary::of(whole));
         }
-        (Err(e), Some(Err(whole))) => assert_eq!(e, *whole),
+        (Err(e), Some(Err(whole))) => assert_eq!(HandshakeError::Request(e), *whole),
         (parsed, whole) => panic!("Request::parse gave {parsed:?}, the reader {whole:?}"),
     }
 
     match &whole.outcome {
         Some(Ok(request)) => check_request(request, config, bytes),
         Some(Err(e)) => {
-            assert_ne!(*e, HandshakeError::AlreadyComplete);
-            if let Some(status) = e.http_status() {
-                let response = e.response().expect("a status but no response");
-                let status_line = format!("HTTP/1.1 {status} ");
-                assert!(response.starts_with(status_line.as_bytes()));
-                assert!(contains(&response, b"\r\n\r\n"));
-            }
+            // Only the request can be at fault, and every fault has a status.
+            let HandshakeError::Request(e) = e else {
+                panic!("not a request error: {e:?}");
+            };
+            let response = e.response();
+            let status_line = format!("HTTP/1.1 {} ", e.status());
+            assert!(response.starts_with(status_line.as_bytes()));
+            assert!(contains(&response, b"\r\n\r\n"));
         }
         None => assert!(bytes.len() <= config.max_handshake_size),
     }

@@ -4,34 +4,12 @@
 
 use bytes::Bytes;
 use rfc6455::frame::{Decoded, Header, Opcode};
-use rfc6455::{CloseFrame, Config, Connection, DataKind, Error, Event, RandomSource, Role};
+use rfc6455::{CloseFrame, Config, Connection, ConnectionError, DataKind, Event, Role};
 
-/// A deterministic random source (xorshift64): fuzzing needs reproducible
-/// masking keys and nonces.
-pub struct FuzzRandom(u64);
+#[path = "../../tests/common/kit.rs"]
+mod kit;
 
-impl FuzzRandom {
-    /// A generator started from `seed` (zero is replaced, xorshift needs a set bit).
-    #[must_use]
-    pub fn new(seed: u64) -> Self {
-        FuzzRandom(if seed == 0 {
-            0x9E37_79B9_7F4A_7C15
-        } else {
-            seed
-        })
-    }
-}
-
-impl RandomSource for FuzzRandom {
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        for byte in dest {
-            self.0 ^= self.0 << 13;
-            self.0 ^= self.0 >> 7;
-            self.0 ^= self.0 << 17;
-            *byte = self.0 as u8;
-        }
-    }
-}
+pub use kit::{XorShift as FuzzRandom, cut, drain, drain_lent, pieces};
 
 /// A connection in `role`; clients mask with a [`FuzzRandom`].
 #[must_use]
@@ -49,66 +27,6 @@ pub fn peer_role(role: Role) -> Role {
         Role::Server => Role::Client,
         Role::Client => Role::Server,
     }
-}
-
-/// Takes events until more input is needed or an error.
-pub fn drain(conn: &mut Connection) -> (Vec<Event>, Option<Error>) {
-    let mut events = Vec::new();
-    loop {
-        match conn.next_event() {
-            Ok(Some(event)) => events.push(event),
-            Ok(None) => return (events, None),
-            Err(error) => return (events, Some(error)),
-        }
-    }
-}
-
-/// Like [`drain`], with `next_event_ref`: lent messages are copied into
-/// owned events so the two can be compared.
-pub fn drain_lent(conn: &mut Connection) -> (Vec<Event>, Option<Error>) {
-    let mut events = Vec::new();
-    loop {
-        match conn.next_event_ref() {
-            Ok(Some(event)) => events.push(event.into_owned()),
-            Ok(None) => return (events, None),
-            Err(error) => return (events, Some(error)),
-        }
-    }
-}
-
-/// Splits `bytes` into consecutive pieces whose sizes cycle through `sizes`
-/// (each at least 1; an empty `sizes` gives one piece).
-pub fn pieces<'a>(bytes: &'a [u8], sizes: &'a [usize]) -> impl Iterator<Item = &'a [u8]> + 'a {
-    let mut rest = bytes;
-    let mut sizes = sizes.iter().cycle();
-    core::iter::from_fn(move || {
-        if rest.is_empty() {
-            return None;
-        }
-        let n = sizes.next().map_or(rest.len(), |&n| n.clamp(1, rest.len()));
-        let (piece, tail) = rest.split_at(n);
-        rest = tail;
-        Some(piece)
-    })
-}
-
-/// Cuts `bytes` at the given positions (taken modulo `len + 1`, sorted;
-/// repeats give empty pieces). Always at least one piece.
-#[must_use]
-pub fn cut(bytes: &[u8], cuts: &[u16]) -> Vec<Bytes> {
-    let mut cuts: Vec<usize> = cuts
-        .iter()
-        .map(|&c| usize::from(c) % (bytes.len() + 1))
-        .collect();
-    cuts.sort_unstable();
-    let mut pieces = Vec::with_capacity(cuts.len() + 1);
-    let mut start = 0;
-    for at in cuts {
-        pieces.push(Bytes::copy_from_slice(&bytes[start..at]));
-        start = at;
-    }
-    pieces.push(Bytes::copy_from_slice(&bytes[start..]));
-    pieces
 }
 
 /// What a connection delivered, with streamed chunks joined into messages so
@@ -329,7 +247,7 @@ impl Setup {
 #[derive(Debug)]
 pub struct Run {
     pub events: Vec<Event>,
-    pub error: Option<Error>,
+    pub error: Option<ConnectionError>,
     pub output: Bytes,
 }
 
@@ -378,7 +296,10 @@ pub fn feed_in_pieces(role: Role, setup: &Setup, wire: &[u8], sizes: &[usize], l
         let closed_by_peer = matches!(new.last(), Some(Event::Close(_)));
         events.extend(new);
         if let Some(e) = e {
-            assert!(e.close_code().is_some(), "{e:?} has no close code");
+            assert!(
+                e.is_peer_violation(),
+                "{e:?} from input alone, not a violation"
+            );
             assert!(
                 conn.is_closed() && conn.is_failed(),
                 "not closed after {e:?}"
@@ -406,7 +327,7 @@ pub fn feed_in_pieces(role: Role, setup: &Setup, wire: &[u8], sizes: &[usize], l
         Ok(()) => assert!(was_closed, "end of input accepted before the close"),
         Err(e) => {
             assert!(!was_closed, "{e:?} at end of input after the close");
-            assert_eq!(e, Error::UnexpectedEof);
+            assert_eq!(e, ConnectionError::UnexpectedEof);
         }
     }
     assert!(conn.is_closed(), "not closed after end of input");
@@ -476,7 +397,11 @@ pub fn check_replies(role: Role, config: &Config, run: &Run) {
     }
 
     let expected_close: Option<Option<u16>> = match (&run.error, run.events.last()) {
-        (Some(e), _) => Some(e.close_code().filter(|c| c.is_sendable()).map(|c| c.0)),
+        (Some(e), _) => Some(
+            Some(e.close_code())
+                .filter(|c| c.is_sendable())
+                .map(|c| c.0),
+        ),
         (None, Some(Event::Close(frame))) => Some(frame.as_ref().map(|f| f.code.0)),
         _ => None,
     };
@@ -564,7 +489,7 @@ pub fn feed_handshake<T>(
     max_size: usize,
     mut receive: impl FnMut(&[u8]) -> Result<Option<T>, rfc6455::handshake::HandshakeError>,
 ) -> HandshakeRun<T> {
-    use rfc6455::handshake::HandshakeError;
+    use rfc6455::handshake::{HandshakeError, Misuse};
     let mut fed = 0usize;
     let mut outcome = None;
     let mut after = Vec::new();
@@ -572,7 +497,10 @@ pub fn feed_handshake<T>(
         match &outcome {
             None => {}
             Some(Ok(_)) => {
-                assert_eq!(receive(piece).err(), Some(HandshakeError::AlreadyComplete));
+                assert_eq!(
+                    receive(piece).err(),
+                    Some(HandshakeError::Misuse(Misuse::AlreadyComplete))
+                );
                 after.extend_from_slice(piece);
                 continue;
             }

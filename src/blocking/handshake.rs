@@ -1,11 +1,13 @@
 //! Opening a blocking WebSocket: connecting as a client, accepting as a
-//! server. The handshake itself is the core's ([`crate::layer`]'s steps).
+//! server. The way there is [`crate::layer`]'s connect and accept plans;
+//! this file only carries out their actions with `std::io`.
 
 #[cfg(feature = "rustls")]
 use alloc::boxed::Box;
+use alloc::string::String;
 use alloc::vec;
 use core::time::Duration;
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{TcpStream, ToSocketAddrs};
 use std::time::Instant;
 
@@ -13,14 +15,18 @@ use super::stream::ClientStream;
 #[cfg(feature = "rustls")]
 use super::stream::TlsStream;
 use super::websocket::{Transport, WebSocket};
-use crate::handshake::{ClientRequest, HandshakeError, Request};
+use crate::handshake::Request;
 use crate::layer::{
-    self, AcceptStep, Accepting, Answer, ClientOptions, Connecting, Error, HttpRequest, Proxy,
-    ServerOptions, ServerResponse, Then, Tunneling, Upgrade,
+    AcceptAction, AcceptPlan, Answer, ClientOptions, ConnectAction, ConnectPlan, Ending, Error,
+    HANDSHAKE_READ, HttpRequest, Input, PlainRequests, ServerOptions, ServerResponse, Upgrade,
 };
 
-/// Bytes read at a time during the handshake.
-const HANDSHAKE_READ: usize = 4096;
+/// The feature this layer's `wss://` needs, when the build lacks it.
+const WSS_NEEDS: Option<&str> = if cfg!(feature = "rustls") {
+    None
+} else {
+    Some("rustls")
+};
 
 /// Connects to a `ws://` or `wss://` URL with [`ClientOptions::new`]'s
 /// defaults (the proxy from the environment, if it names one).
@@ -31,8 +37,8 @@ pub fn connect(url: &str) -> Result<(WebSocket<ClientStream>, ServerResponse), E
 /// Connects as `options` say and runs the opening handshake, all within
 /// the open timeout: TCP to the server, or to the proxy, which is asked
 /// for a tunnel with `CONNECT` ([`ClientOptions::proxy`]); then, for
-/// `wss://`, TLS (feature `rustls`; without it `wss://` fails with an
-/// `Unsupported` I/O error); then the upgrade.
+/// `wss://`, TLS (feature `rustls`; without it `wss://` fails at once with
+/// an `Unsupported` I/O error that names the feature); then the upgrade.
 ///
 /// A proxy that refuses is [`Error::ProxyRefused`]; a server that refuses
 /// the upgrade is [`Error::Rejected`]; a TLS failure (an untrusted or
@@ -40,127 +46,17 @@ pub fn connect(url: &str) -> Result<(WebSocket<ClientStream>, ServerResponse), E
 pub fn connect_with(
     options: ClientOptions,
 ) -> Result<(WebSocket<ClientStream>, ServerResponse), Error> {
-    let started = Instant::now();
-    let target = ClientRequest::new(options.url())?;
-    layer::check_tls_support(&target)?;
-    let proxy = options.proxy_for(&target)?;
-    let mut tcp = match &proxy {
-        Some(proxy) => connect_tcp(&proxy.host, proxy.port, options.open_timeout, started)
-            .map_err(|e| proxy.blame(e))?,
-        None => connect_tcp(target.host(), target.port(), options.open_timeout, started)?,
-    };
-    if let Some(proxy) = &proxy {
-        open_tunnel(&mut tcp, proxy, &target, options.open_timeout, started)?;
-    }
-    let stream = match target.is_secure() {
-        #[cfg(feature = "rustls")]
-        true => start_tls(tcp, &target, &options, started)?,
-        _ => ClientStream::Plain(tcp),
-    };
-    handshake_client(stream, &options, started)
-}
-
-/// TCP to `host:port`, trying each address within what is left of the
-/// open timeout, with `TCP_NODELAY`.
-fn connect_tcp(
-    host: &str,
-    port: u16,
-    open_timeout: Option<Duration>,
-    started: Instant,
-) -> Result<TcpStream, Error> {
-    let mut last_error = None;
-    for addr in (host, port).to_socket_addrs()? {
-        let attempt = match remaining(open_timeout, started)? {
-            Some(left) => TcpStream::connect_timeout(&addr, left),
-            None => TcpStream::connect(addr),
-        };
-        match attempt {
-            Ok(stream) => {
-                stream.set_nodelay(true)?;
-                return Ok(stream);
-            }
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(Error::OpenTimeout),
-            Err(e) => last_error = Some(e),
-        }
-    }
-    Err(last_error
-        .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "host has no address"))
-        .into())
-}
-
-/// Asks `proxy` for a tunnel to the target.
-fn open_tunnel(
-    tcp: &mut TcpStream,
-    proxy: &Proxy,
-    target: &ClientRequest,
-    open_timeout: Option<Duration>,
-    started: Instant,
-) -> Result<(), Error> {
-    let (request, mut tunneling) = Tunneling::start(proxy, target)?;
-    tcp.write_all(&request).map_err(|e| proxy.blame(e.into()))?;
-    let mut buf = [0; 1024];
-    loop {
-        tcp.set_read_timeout(remaining(open_timeout, started)?)?;
-        let n = read_within(tcp, &mut buf).map_err(|e| proxy.blame(e))?;
-        if n == 0 {
-            return Err(proxy.blame(io::Error::from(io::ErrorKind::UnexpectedEof).into()));
-        }
-        if tunneling.receive(&buf[..n])? {
-            return Ok(());
-        }
-    }
-}
-
-/// Runs the TLS handshake for `wss://` within the open timeout.
-#[cfg(feature = "rustls")]
-fn start_tls(
-    mut tcp: TcpStream,
-    target: &ClientRequest,
-    options: &ClientOptions,
-    started: Instant,
-) -> Result<ClientStream, Error> {
-    let name = crate::tls::server_name(target.host())?;
-    let mut tls = rustls::ClientConnection::new(options.tls_config_or_default()?, name)
-        .map_err(Error::Tls)?;
-    tls_handshake(&mut tls, &mut tcp, options.open_timeout, started)?;
-    Ok(ClientStream::Tls(Box::new(rustls::StreamOwned::new(
-        tls, tcp,
-    ))))
-}
-
-/// Drives a TLS handshake on `io` until it is done, within the open
-/// timeout.
-#[cfg(feature = "rustls")]
-fn tls_handshake<C, D, T>(
-    tls: &mut C,
-    io: &mut T,
-    open_timeout: Option<Duration>,
-    started: Instant,
-) -> Result<(), Error>
-where
-    C: core::ops::DerefMut + core::ops::Deref<Target = rustls::ConnectionCommon<D>>,
-    D: rustls::SideData,
-    T: Transport,
-{
-    while tls.is_handshaking() {
-        let left = remaining(open_timeout, started)?;
-        io.set_read_timeout(left)?;
-        io.set_write_timeout(left)?;
-        match tls.complete_io(io) {
-            Ok((0, 0)) if tls.is_handshaking() => {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the peer closed the connection during the TLS handshake",
-                )
-                .into());
-            }
-            Ok(_) => {}
-            Err(e) if is_timeout(&e) => return Err(Error::OpenTimeout),
-            Err(e) => return Err(e.into()),
-        }
-    }
-    io.set_write_timeout(None)?;
-    Ok(())
+    let plan = ConnectPlan::new(&options, WSS_NEEDS)?;
+    run_connect(plan, None, &options, &mut |dial, stream, left| {
+        *stream = Some(match dial {
+            Dial::Tcp { host, port } => ClientStream::Plain(connect_tcp(&host, port, left)?),
+            #[cfg(feature = "rustls")]
+            Dial::Tls { host } => start_tls(stream.take(), &host, &options, left)?,
+            #[cfg(not(feature = "rustls"))]
+            Dial::Tls { host } => return Err(tls_unsupported(&host)),
+        });
+        Ok(())
+    })
 }
 
 /// Runs the client's opening handshake on a transport already connected
@@ -169,49 +65,148 @@ pub fn connect_on<S: Transport>(
     stream: S,
     options: ClientOptions,
 ) -> Result<(WebSocket<S>, ServerResponse), Error> {
-    handshake_client(stream, &options, Instant::now())
+    let plan = ConnectPlan::on_transport(&options)?;
+    // The plan for a given transport only writes and reads.
+    run_connect(plan, Some(stream), &options, &mut |_, _, _| {
+        Err(io::ErrorKind::Unsupported.into())
+    })
 }
 
-fn handshake_client<S: Transport>(
-    mut stream: S,
+/// A transport to make: TCP, or TLS over the TCP made.
+enum Dial {
+    Tcp { host: String, port: u16 },
+    Tls { host: String },
+}
+
+/// Makes the transport as a [`Dial`] says, within the time left.
+type Dialer<'a, S> = dyn FnMut(Dial, &mut Option<S>, Option<Duration>) -> io::Result<()> + 'a;
+
+/// Carries out `plan`'s actions on `stream`, which `dial` makes if the
+/// plan says so.
+fn run_connect<S: Transport>(
+    mut plan: ConnectPlan,
+    mut stream: Option<S>,
     options: &ClientOptions,
-    started: Instant,
+    dial: &mut Dialer<'_, S>,
 ) -> Result<(WebSocket<S>, ServerResponse), Error> {
-    stream.set_write_timeout(options.write_timeout)?;
-    let (request, mut connecting) = Connecting::start(options)?;
-    stream.write_all(&request)?;
+    let started = Instant::now();
     let mut buf = vec![0; HANDSHAKE_READ];
+    let mut input = Input::Start;
     loop {
-        stream.set_read_timeout(remaining(options.open_timeout, started)?)?;
-        let n = read_within(&mut stream, &mut buf)?;
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the server closed the connection during the opening handshake",
-            )
-            .into());
-        }
-        if let Some((conn, response)) = connecting.receive(&buf[..n])? {
-            return Ok((WebSocket::from_connection(stream, conn), response));
+        let action = plan.step(input)?;
+        // After the step, which may have changed what the wait is for.
+        let left = plan.time_left(started.elapsed())?;
+        input = Input::Done;
+        let done = match action {
+            ConnectAction::ConnectTcp { host, port } => {
+                dial(Dial::Tcp { host, port }, &mut stream, left)
+            }
+            ConnectAction::StartTls { host } => dial(Dial::Tls { host }, &mut stream, left),
+            ConnectAction::Write(bytes) => made(&mut stream).and_then(|io| write(io, &bytes, left)),
+            ConnectAction::Read => made(&mut stream)
+                .and_then(|io| read(io, &mut buf, left))
+                .map(|n| input = Input::Read(&buf[..n])),
+            ConnectAction::Open(conn, response) => {
+                let mut io = stream.take().ok_or_else(not_made)?;
+                io.set_read_timeout(None)?;
+                io.set_write_timeout(options.write_timeout)?;
+                return Ok((WebSocket::from_connection(io, *conn), response));
+            }
+        };
+        if let Err(e) = done {
+            return Err(plan.fail(e));
         }
     }
+}
+
+/// TCP to `host:port`, trying each address within what is left of the
+/// open timeout, with `TCP_NODELAY`.
+fn connect_tcp(host: &str, port: u16, left: Option<Duration>) -> io::Result<TcpStream> {
+    let started = Instant::now();
+    let mut last_error = None;
+    for addr in (host, port).to_socket_addrs()? {
+        let attempt = match left {
+            Some(left) => match left.checked_sub(started.elapsed()) {
+                Some(rest) if !rest.is_zero() => TcpStream::connect_timeout(&addr, rest),
+                _ => return Err(io::ErrorKind::TimedOut.into()),
+            },
+            None => TcpStream::connect(addr),
+        };
+        match attempt {
+            Ok(stream) => {
+                stream.set_nodelay(true)?;
+                return Ok(stream);
+            }
+            Err(e) => last_error = Some(e),
+        }
+    }
+    Err(last_error
+        .unwrap_or_else(|| io::Error::new(io::ErrorKind::NotFound, "host has no address")))
+}
+
+/// TLS over the TCP stream made, for `wss://`.
+#[cfg(feature = "rustls")]
+fn start_tls(
+    tcp: Option<ClientStream>,
+    host: &str,
+    options: &ClientOptions,
+    left: Option<Duration>,
+) -> io::Result<ClientStream> {
+    let Some(ClientStream::Plain(mut tcp)) = tcp else {
+        return Err(not_made());
+    };
+    let name = crate::tls::server_name(host)?;
+    let mut tls = rustls::ClientConnection::new(options.tls_config_or_default()?, name)
+        .map_err(io::Error::other)?;
+    tls_handshake(&mut tls, &mut tcp, left)?;
+    Ok(ClientStream::Tls(Box::new(rustls::StreamOwned::new(
+        tls, tcp,
+    ))))
+}
+
+/// Drives a TLS handshake on `io` until it is done, within `left`.
+#[cfg(feature = "rustls")]
+fn tls_handshake<C, D, T>(tls: &mut C, io: &mut T, left: Option<Duration>) -> io::Result<()>
+where
+    C: core::ops::DerefMut + core::ops::Deref<Target = rustls::ConnectionCommon<D>>,
+    D: rustls::SideData,
+    T: Transport,
+{
+    let started = Instant::now();
+    while tls.is_handshaking() {
+        let rest = match left {
+            Some(left) => Some(
+                left.checked_sub(started.elapsed())
+                    .filter(|rest| !rest.is_zero())
+                    .ok_or(io::ErrorKind::TimedOut)?,
+            ),
+            None => None,
+        };
+        io.set_read_timeout(rest)?;
+        io.set_write_timeout(rest)?;
+        if let (0, 0) = tls.complete_io(io)?
+            && tls.is_handshaking()
+        {
+            return Err(io::ErrorKind::UnexpectedEof.into());
+        }
+    }
+    Ok(())
 }
 
 /// Accepts a WebSocket on `stream` with [`ServerOptions::default`], for any
 /// path and with no subprotocol. A request that is not an upgrade is
 /// answered with an error response and fails.
 pub fn accept<S: Transport>(stream: S) -> Result<WebSocket<S>, Error> {
-    match accept_inner(
+    let options = ServerOptions::default();
+    let plan = AcceptPlan::new(&options, PlainRequests::Refuse);
+    run_accept(
+        plan,
         stream,
-        &ServerOptions::default(),
+        &options,
         &mut |_| Answer::accept(),
-        false,
-        Instant::now(),
-    )? {
-        Upgrade::WebSocket(ws) => Ok(ws),
-        // Plain requests were answered; rejections are not made here.
-        Upgrade::Http(_) | Upgrade::Rejected(_) => Err(HandshakeError::MissingUpgrade.into()),
-    }
+        &mut no_tls,
+    )?
+    .into_websocket()
 }
 
 /// Reads the request on `stream` within the open timeout and lets `answer`
@@ -223,7 +218,13 @@ pub fn accept_with<S: Transport>(
     options: ServerOptions,
     mut answer: impl FnMut(&Request) -> Answer,
 ) -> Result<Upgrade<WebSocket<S>, S>, Error> {
-    accept_inner(stream, &options, &mut answer, true, Instant::now())
+    let plan = AcceptPlan::new(&options, PlainRequests::HandBack);
+    run_accept(plan, stream, &options, &mut answer, &mut no_tls)
+}
+
+/// The TLS step of a plain transport's plan, which has none.
+fn no_tls<S>(_: &mut S, _: Option<Duration>) -> io::Result<()> {
+    Err(io::ErrorKind::Unsupported.into())
 }
 
 /// Accepts a WebSocket over TLS: the TLS handshake with `tls` (see
@@ -232,112 +233,109 @@ pub fn accept_with<S: Transport>(
 /// (an HTTPS page) come back as [`Upgrade::Http`] on the TLS stream.
 #[cfg(feature = "rustls")]
 pub fn accept_tls_with<T: Transport>(
-    mut stream: T,
+    stream: T,
     tls: alloc::sync::Arc<rustls::ServerConfig>,
     options: ServerOptions,
     mut answer: impl FnMut(&Request) -> Answer,
 ) -> Result<Upgrade<WebSocket<TlsStream<T>>, TlsStream<T>>, Error> {
-    let started = Instant::now();
-    let mut session = rustls::ServerConnection::new(tls).map_err(Error::Tls)?;
-    if let Err(e) = tls_handshake(&mut session, &mut stream, options.open_timeout, started) {
-        let _ = stream.shutdown();
-        return Err(e);
-    }
+    let session = rustls::ServerConnection::new(tls).map_err(Error::Tls)?;
     let stream = rustls::StreamOwned::new(session, stream);
-    accept_inner(stream, &options, &mut answer, true, started)
+    let plan = AcceptPlan::over_tls(&options, PlainRequests::HandBack);
+    run_accept(plan, stream, &options, &mut answer, &mut |tls, left| {
+        tls_handshake(&mut tls.conn, &mut tls.sock, left)
+    })
 }
 
-fn accept_inner<S: Transport>(
+/// Carries out `plan`'s actions on `stream` (`start_tls` runs a TLS
+/// stream's handshake); shuts it down on failure.
+fn run_accept<S: Transport>(
+    mut plan: AcceptPlan,
     mut stream: S,
     options: &ServerOptions,
     answer: &mut dyn FnMut(&Request) -> Answer,
-    hand_back_plain: bool,
-    started: Instant,
+    start_tls: &mut dyn FnMut(&mut S, Option<Duration>) -> io::Result<()>,
 ) -> Result<Upgrade<WebSocket<S>, S>, Error> {
-    stream.set_write_timeout(options.write_timeout)?;
-    let mut accepting = Accepting::new(options.config.clone());
+    let started = Instant::now();
     let mut buf = vec![0; HANDSHAKE_READ];
+    let mut input = Input::Start;
     loop {
-        let read = remaining(options.open_timeout, started).and_then(|left| {
-            stream.set_read_timeout(left)?;
-            read_within(&mut stream, &mut buf)
-        });
-        let n = match read {
-            Ok(n) => n,
+        let action = plan
+            .time_left(started.elapsed())
+            .and_then(|left| Ok((left, plan.step(input, answer)?)));
+        let (left, action) = match action {
+            Ok(next) => next,
             Err(e) => {
                 let _ = stream.shutdown();
                 return Err(e);
             }
         };
-        if n == 0 {
-            return Err(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the client closed the connection during the opening handshake",
-            )
-            .into());
-        }
-        match accepting.receive(&buf[..n], answer) {
-            AcceptStep::More => {}
-            AcceptStep::Plain { bytes, .. } if hand_back_plain => {
+        input = Input::Done;
+        let done = match action {
+            AcceptAction::StartTls => start_tls(&mut stream, left),
+            AcceptAction::Read => {
+                read(&mut stream, &mut buf, left).map(|n| input = Input::Read(&buf[..n]))
+            }
+            AcceptAction::Write(bytes) => write(&mut stream, &bytes, left),
+            AcceptAction::Open(conn) => {
                 stream.set_read_timeout(None)?;
+                stream.set_write_timeout(options.write_timeout)?;
+                return Ok(Upgrade::WebSocket(WebSocket::from_connection(
+                    stream, *conn,
+                )));
+            }
+            AcceptAction::HandBack(bytes) => {
+                stream.set_read_timeout(None)?;
+                stream.set_write_timeout(None)?;
                 return Ok(Upgrade::Http(HttpRequest { stream, bytes }));
             }
-            AcceptStep::Plain { error, .. } => {
-                let _ = stream.write_all(&error.response().unwrap_or_default());
+            AcceptAction::Close(ending) => {
                 let _ = stream.shutdown();
-                return Err(error.into());
-            }
-            AcceptStep::Respond { response, then } => {
-                stream.write_all(&response)?;
-                return match then {
-                    Then::Open(conn) => Ok(Upgrade::WebSocket(WebSocket::from_connection(
-                        stream, *conn,
-                    ))),
-                    Then::Rejected(status) => {
-                        let _ = stream.shutdown();
-                        Ok(Upgrade::Rejected(status))
-                    }
-                    Then::Fail(error) => {
-                        let _ = stream.shutdown();
-                        Err(error)
-                    }
+                return match ending {
+                    Ending::Rejected(status) => Ok(Upgrade::Rejected(status)),
+                    Ending::Failed(error) => Err(error),
                 };
             }
+        };
+        if let Err(e) = done {
+            let _ = stream.shutdown();
+            return Err(plan.fail(e));
         }
     }
 }
 
-/// Whether a blocking call ran out of its timeout.
-fn is_timeout(e: &io::Error) -> bool {
-    matches!(
-        e.kind(),
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+/// TLS asked of a build without it (the plan refuses `wss://` first).
+#[cfg(not(feature = "rustls"))]
+fn tls_unsupported(host: &str) -> io::Error {
+    io::Error::new(
+        io::ErrorKind::Unsupported,
+        std::format!("TLS to {host} needs the rustls feature of rfc6455"),
     )
 }
 
-/// What is left of the open timeout, or `OpenTimeout` if nothing is.
-fn remaining(open_timeout: Option<Duration>, started: Instant) -> Result<Option<Duration>, Error> {
-    match open_timeout {
-        None => Ok(None),
-        Some(limit) => {
-            let left = limit.saturating_sub(started.elapsed());
-            if left.is_zero() {
-                Err(Error::OpenTimeout)
-            } else {
-                Ok(Some(left))
-            }
+/// Writes all of `bytes` within `left`.
+fn write<S: Transport>(io: &mut S, bytes: &[u8], left: Option<Duration>) -> io::Result<()> {
+    io.set_write_timeout(left)?;
+    io.write_all(bytes)?;
+    io.flush()
+}
+
+/// One read within `left`.
+fn read<S: Transport>(io: &mut S, buf: &mut [u8], left: Option<Duration>) -> io::Result<usize> {
+    io.set_read_timeout(left)?;
+    loop {
+        match io.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            other => return other,
         }
     }
 }
 
-/// One read, with the read timeout's expiry reported as `OpenTimeout`.
-fn read_within<S: Read>(stream: &mut S, buf: &mut [u8]) -> Result<usize, Error> {
-    loop {
-        match stream.read(buf) {
-            Ok(n) => return Ok(n),
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-            Err(e) if is_timeout(&e) => return Err(Error::OpenTimeout),
-            Err(e) => return Err(e.into()),
-        }
-    }
+/// The transport the plan made before it writes or reads.
+fn made<S>(stream: &mut Option<S>) -> io::Result<&mut S> {
+    stream.as_mut().ok_or_else(not_made)
+}
+
+/// A plan that writes before it connects: a bug in the plan.
+fn not_made() -> io::Error {
+    io::Error::other("the connect plan used a transport before making it")
 }

@@ -8,7 +8,7 @@ use core::time::Duration;
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
 
-use super::Transport;
+use super::websocket::Transport;
 
 /// What a blocking client connects over: TCP, or TLS over TCP for
 /// `wss://` (feature `rustls`). Through a proxy, the TCP stream is the
@@ -96,9 +96,13 @@ where
     }
 
     fn shutdown(&mut self) -> io::Result<()> {
-        self.conn.send_close_notify();
-        // Best effort: the peer may already be gone.
-        let _ = self.conn.complete_io(&mut self.sock);
+        // Mid-handshake (a handshake that failed) there is no session to
+        // close, and `complete_io` would wait for the peer's next flight.
+        if !self.conn.is_handshaking() {
+            self.conn.send_close_notify();
+            // Best effort: the peer may already be gone.
+            let _ = self.conn.complete_io(&mut self.sock);
+        }
         self.sock.shutdown()
     }
 }

@@ -22,9 +22,14 @@ pub trait Transport: Read + Write {
     /// run when data arrives.
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()>;
 
-    /// Makes the next writes wait at most `timeout`; used to bound writing
-    /// the close frame of a failed connection to a peer that does not read.
-    /// Default: nothing.
+    /// Makes the next writes wait at most `timeout` (`None`: forever). The
+    /// layer sets the write timeout of the options here once the
+    /// connection is open (a write that takes nothing for that long ends
+    /// the connection with [`Error::WriteTimeout`]), bounds the opening's
+    /// writes by the open timeout, and the close frame of a failed
+    /// connection by the close timeout. A transport that cannot do this
+    /// may do nothing (default); its writes then wait as long as the peer
+    /// does not read.
     fn set_write_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
         Ok(())
     }
@@ -66,6 +71,28 @@ impl Transport for std::os::unix::net::UnixStream {
 
 /// A WebSocket over a blocking transport.
 ///
+/// Its verbs are those of the tokio layer's `WebSocketStream` (feature
+/// `tokio`), which are `futures::SinkExt`'s: [`send`](Self::send) writes and
+/// flushes, [`feed`](Self::feed) only queues, [`flush`](Self::flush)
+/// writes what is queued, [`close`](Self::close) takes no argument and
+/// [`close_with`](Self::close_with) a close frame; [`read`](Self::read)
+/// is the stream's `next`.
+///
+/// # Dropping it does not close it
+///
+/// A WebSocket dropped without [`close`](Self::close) sends no close
+/// frame: the transport is dropped (a TCP stream closes), and the peer
+/// sees the connection end abruptly, without a close handshake (a browser
+/// reports code 1006, abnormal closure; this crate's peer,
+/// [`ConnectionError::UnexpectedEof`](crate::ConnectionError::UnexpectedEof),
+/// also 1006). Messages [`feed`](Self::feed) queued and not yet written are
+/// lost. To end a connection, call `close()` (or
+/// [`close_with`](Self::close_with) a code): it sends the close frame,
+/// waits for the peer's and closes the transport, within
+/// `Config::close_timeout`. No close frame is written on drop: `Drop`
+/// cannot report a failure, and a write there could block the dropping
+/// thread for the write timeout on a peer that does not read.
+///
 /// Memory: the [`Connection`] (under 1 KiB idle), a 16 KiB read buffer,
 /// and what the connection holds while messages are in flight (bounded by
 /// its `Config`).
@@ -75,8 +102,6 @@ pub struct WebSocket<S> {
     buf: Vec<u8>,
     /// The clock's origin for the connection's timers.
     origin: Instant,
-    /// The peer's close frame, once it came.
-    close_frame: Option<CloseFrame>,
     /// The transport is closed; nothing more happens.
     done: bool,
 }
@@ -84,14 +109,18 @@ pub struct WebSocket<S> {
 impl<S: Transport> WebSocket<S> {
     /// A WebSocket on `stream`, whose opening handshake made `conn` (for a
     /// stream upgraded elsewhere; [`connect`](super::connect) and
-    /// [`accept`](super::accept) call it themselves).
+    /// [`accept`](super::accept) call it themselves). The timers are
+    /// `conn`'s configuration's (`Config::default()` has them on). The
+    /// write timeout is the transport's own: `connect` and `accept` set
+    /// [`DEFAULT_WRITE_TIMEOUT`](crate::layer::DEFAULT_WRITE_TIMEOUT) (30 s)
+    /// on it; on a stream of your own, call its `set_write_timeout` first,
+    /// or a peer that never reads can hold the thread.
     pub fn from_connection(stream: S, conn: Connection) -> Self {
         WebSocket {
             stream,
             conn,
             buf: vec![0; READ_SIZE],
             origin: Instant::now(),
-            close_frame: None,
             done: false,
         }
     }
@@ -118,9 +147,6 @@ impl<S: Transport> WebSocket<S> {
             }
             match self.conn.next_event() {
                 Ok(Some(event)) => {
-                    if let Event::Close(frame) = &event {
-                        self.close_frame.clone_from(frame);
-                    }
                     // Pongs and the close reply go out at once, even for a
                     // caller that only reads.
                     self.write_output()?;
@@ -141,28 +167,64 @@ impl<S: Transport> WebSocket<S> {
         }
     }
 
-    /// Sends a message and writes it out (blocking until the transport took
-    /// it).
+    /// Sends a message: queues it and writes all queued output (blocking
+    /// until the transport took it), as `SinkExt::send` does on the tokio
+    /// layer's stream.
     pub fn send(&mut self, message: Message) -> Result<(), Error> {
         self.conn.send(message)?;
-        self.write_output()
+        self.flush()
     }
 
-    /// Sends a ping with `payload` (at most 125 bytes).
+    /// Queues a message without writing it: it goes out with the next
+    /// [`send`](Self::send), [`flush`](Self::flush) or [`read`](Self::read)
+    /// (which writes what is queued before it waits). For answers to
+    /// messages that arrived together, which then leave in one write. The
+    /// connection's `Config::max_output_buffer` bounds what may wait.
+    pub fn feed(&mut self, message: Message) -> Result<(), Error> {
+        Ok(self.conn.send(message)?)
+    }
+
+    /// Writes all queued output and flushes the transport.
+    pub fn flush(&mut self) -> Result<(), Error> {
+        self.write_output()?;
+        if self.done {
+            return Ok(());
+        }
+        let flushed = self.stream.flush();
+        self.after_write(flushed)
+    }
+
+    /// Sends a ping with `payload` (at most 125 bytes) and writes it out.
     pub fn ping(&mut self, payload: &[u8]) -> Result<(), Error> {
         self.conn.ping(payload)?;
-        self.write_output()
+        self.flush()
     }
 
-    /// Closes: sends a close frame, then reads (discarding data) until the
-    /// peer has answered and the transport is closed, bounded by
-    /// `Config::close_timeout`.
-    pub fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), Error> {
+    /// Closes with a close frame without a code:
+    /// [`close_with`](Self::close_with) with no frame.
+    pub fn close(&mut self) -> Result<(), Error> {
+        self.finish_closing(None)
+    }
+
+    /// Closes: sends the close `frame` (skipped if the connection is already
+    /// past open), then reads (discarding data) until the peer has answered
+    /// and the transport is closed, bounded by `Config::close_timeout`.
+    pub fn close_with(&mut self, frame: CloseFrame) -> Result<(), Error> {
+        self.finish_closing(Some(frame))
+    }
+
+    fn finish_closing(&mut self, frame: Option<CloseFrame>) -> Result<(), Error> {
         if self.conn.state() == State::Open {
             self.conn.close(frame)?;
         }
         while self.read_event()?.is_some() {}
         Ok(())
+    }
+
+    /// Where the connection is in its life.
+    #[must_use]
+    pub fn state(&self) -> State {
+        self.conn.state()
     }
 
     /// The subprotocol the handshake agreed on.
@@ -171,10 +233,11 @@ impl<S: Transport> WebSocket<S> {
         self.conn.protocol()
     }
 
-    /// The peer's close frame, once it arrived.
+    /// The peer's close frame, once it arrived (one without a code reads
+    /// as 1005, as [`Connection::peer_close`] says).
     #[must_use]
     pub fn close_frame(&self) -> Option<&CloseFrame> {
-        self.close_frame.as_ref()
+        self.conn.peer_close()
     }
 
     /// The connection (state, limits, what was agreed on).
@@ -194,9 +257,15 @@ impl<S: Transport> WebSocket<S> {
     }
 
     fn write_output(&mut self) -> Result<(), Error> {
-        match self.conn.output().write_to(&mut self.stream) {
+        let written = self.conn.output().write_to(&mut self.stream);
+        self.after_write(written)
+    }
+
+    /// A failed write gives the transport up. After a clean close a peer
+    /// that is gone loses nothing.
+    fn after_write(&mut self, written: io::Result<()>) -> Result<(), Error> {
+        match written {
             Ok(()) => Ok(()),
-            // After a clean close a peer that is gone loses nothing.
             Err(_) if self.conn.state() == State::Closed => {
                 self.finish();
                 Ok(())
@@ -246,7 +315,7 @@ impl<S: Transport> WebSocket<S> {
 
     /// The connection failed with `error`: write the close frame it queued
     /// (if the transport takes it), close the transport, report the error.
-    fn end_with(&mut self, error: crate::Error) -> Error {
+    fn end_with(&mut self, error: crate::ConnectionError) -> Error {
         let bound = self.conn.config().close_timeout;
         if self.stream.set_write_timeout(bound).is_ok() {
             let _ = self.conn.output().write_to(&mut self.stream);

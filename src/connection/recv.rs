@@ -11,14 +11,14 @@ use bytes::{Buf, Bytes, BytesMut};
 use super::event::{Chunk, Role};
 use crate::close::CloseFrame;
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::ProtocolError;
 use crate::frame::{Decoded, Header, Opcode, RSV1};
 use crate::message::{DataKind, Message, Utf8Bytes};
 use crate::unmasker::Unmasker;
 use crate::utf8::Validator;
 
 #[cfg(feature = "deflate")]
-type Inflater = crate::deflate::Inflater;
+type Inflater = super::deflate::Inflater;
 /// Without the `deflate` feature nothing is ever inflated.
 #[cfg(not(feature = "deflate"))]
 type Inflater = core::convert::Infallible;
@@ -167,7 +167,11 @@ impl Receiver {
     }
 
     /// The next thing received, or `None` when more input is needed.
-    pub(crate) fn poll(&mut self, config: &Config, role: Role) -> Result<Option<Received>, Error> {
+    pub(crate) fn poll(
+        &mut self,
+        config: &Config,
+        role: Role,
+    ) -> Result<Option<Received>, ProtocolError> {
         self.drop_lent();
         loop {
             if self.frame.is_none() && !self.read_header(config, role)? {
@@ -183,7 +187,7 @@ impl Receiver {
     }
 
     /// Reads and checks a header; `false` if it has not all arrived.
-    fn read_header(&mut self, config: &Config, role: Role) -> Result<bool, Error> {
+    fn read_header(&mut self, config: &Config, role: Role) -> Result<bool, ProtocolError> {
         let (header, header_len) = match Header::decode(self.unread())? {
             Decoded::Partial { .. } => return Ok(false),
             Decoded::Complete { header, len } => (header, len),
@@ -191,17 +195,17 @@ impl Receiver {
         let starts_message = matches!(header.opcode, Opcode::Text | Opcode::Binary);
         let compressed = header.rsv == RSV1 && starts_message && self.inflater.is_some();
         if header.rsv != 0 && !compressed {
-            return Err(Error::ReservedBitsSet(header.rsv));
+            return Err(ProtocolError::ReservedBitsSet(header.rsv));
         }
         if !config.lenient_masking {
             match (role, header.mask) {
-                (Role::Server, None) => return Err(Error::UnmaskedFrame),
-                (Role::Client, Some(_)) => return Err(Error::MaskedFrame),
+                (Role::Server, None) => return Err(ProtocolError::UnmaskedFrame),
+                (Role::Client, Some(_)) => return Err(ProtocolError::MaskedFrame),
                 _ => {}
             }
         }
         if header.payload_len > config.max_frame_size as u64 {
-            return Err(Error::FrameTooLarge);
+            return Err(ProtocolError::FrameTooLarge);
         }
         if !header.opcode.is_control() {
             self.start_data_frame(&header, compressed, config)?;
@@ -232,11 +236,11 @@ impl Receiver {
         header: &Header,
         compressed: bool,
         config: &Config,
-    ) -> Result<(), Error> {
+    ) -> Result<(), ProtocolError> {
         let message = match (header.opcode, &mut self.message) {
             (Opcode::Continuation, Some(message)) => message,
-            (Opcode::Continuation, None) => return Err(Error::UnexpectedContinuation),
-            (_, Some(_)) => return Err(Error::ExpectedContinuation),
+            (Opcode::Continuation, None) => return Err(ProtocolError::UnexpectedContinuation),
+            (_, Some(_)) => return Err(ProtocolError::ExpectedContinuation),
             (opcode, None) => self.message.insert(IncomingMessage {
                 kind: if opcode == Opcode::Text {
                     DataKind::Text
@@ -253,14 +257,14 @@ impl Receiver {
         };
         message.size += header.payload_len;
         if message.size > config.max_message_size as u64 {
-            return Err(Error::MessageTooLarge);
+            return Err(ProtocolError::MessageTooLarge);
         }
         Ok(())
     }
 
     /// Checks newly arrived (already unmasked) payload, and delivers what is
     /// ready.
-    fn read_payload(&mut self, config: &Config) -> Result<Option<Received>, Error> {
+    fn read_payload(&mut self, config: &Config) -> Result<Option<Received>, ProtocolError> {
         let Some(frame) = self.frame.as_mut() else {
             return Ok(None);
         };
@@ -297,7 +301,7 @@ impl Receiver {
     }
 
     /// Streaming mode: hands out whatever payload of the frame is ready.
-    fn take_chunk(&mut self, config: &Config) -> Result<Option<Chunk>, Error> {
+    fn take_chunk(&mut self, config: &Config) -> Result<Option<Chunk>, ProtocolError> {
         let (Some(frame), Some(_)) = (self.frame.as_ref(), self.message.as_ref()) else {
             return Ok(None);
         };
@@ -349,7 +353,7 @@ impl Receiver {
         fin: bool,
         len: usize,
         config: &Config,
-    ) -> Result<Option<Received>, Error> {
+    ) -> Result<Option<Received>, ProtocolError> {
         let Some(message) = self.message.as_mut() else {
             return Ok(None);
         };
@@ -389,7 +393,7 @@ impl Receiver {
     /// Ends the message in progress, checking that text did not stop inside
     /// a code point.
     #[inline]
-    fn finish_message(&mut self) -> Result<(), Error> {
+    fn finish_message(&mut self) -> Result<(), ProtocolError> {
         if let Some(mut message) = self.message.take() {
             message.utf8.finish()?;
         }
@@ -406,10 +410,10 @@ fn inflate(
     fin: bool,
     out: &mut Vec<u8>,
     limit: usize,
-) -> Result<(), Error> {
+) -> Result<(), ProtocolError> {
     // A message is only marked compressed when deflate is on.
     let Some(inflater) = inflater.as_mut() else {
-        return Err(Error::ReservedBitsSet(RSV1));
+        return Err(ProtocolError::ReservedBitsSet(RSV1));
     };
     inflater.inflate(payload, out, limit)?;
     if fin {
@@ -425,9 +429,9 @@ fn inflate(
     _: bool,
     _: &mut Vec<u8>,
     _: usize,
-) -> Result<(), Error> {
+) -> Result<(), ProtocolError> {
     match *inflater {
-        None => Err(Error::ReservedBitsSet(RSV1)),
+        None => Err(ProtocolError::ReservedBitsSet(RSV1)),
         Some(ref never) => match **never {},
     }
 }

@@ -8,9 +8,10 @@ use alloc::boxed::Box;
 use alloc::collections::VecDeque;
 use bytes::Bytes;
 
+use super::prepared::PreparedMessage;
 use super::recv::whole_message;
 use crate::config::Config;
-use crate::error::Error;
+use crate::error::Refused;
 #[cfg(feature = "deflate")]
 use crate::frame::RSV1;
 use crate::frame::{Header, Opcode};
@@ -19,7 +20,7 @@ use crate::output::Output;
 use crate::random::RandomSource;
 
 #[cfg(feature = "deflate")]
-type Deflater = crate::deflate::Deflater;
+type Deflater = super::deflate::Deflater;
 /// Without the `deflate` feature nothing is ever compressed.
 #[cfg(not(feature = "deflate"))]
 type Deflater = core::convert::Infallible;
@@ -41,6 +42,8 @@ pub(crate) struct Sender {
     masks: bool,
     /// Masking keys (clients) and keepalive nonces.
     random: Option<Box<dyn RandomSource>>,
+    /// Masking keys drawn ahead from `random`, a block at a time.
+    keys: MaskKeys,
     /// Boxed: the zlib state is large and most connections never compress.
     deflater: Option<Box<Deflater>>,
 }
@@ -64,12 +67,12 @@ impl Sender {
     /// that no fragmented send is unfinished (`fragment` says whether the
     /// new frame continues one).
     #[inline]
-    pub(crate) fn check(&self, config: &Config, len: usize, fragment: bool) -> Result<(), Error> {
+    pub(crate) fn check(&self, config: &Config, len: usize, fragment: bool) -> Result<(), Refused> {
         if self.sending.is_some() && !fragment {
-            return Err(Error::FragmentedSendInProgress);
+            return Err(Refused::FragmentedSendInProgress);
         }
         if self.output.len().saturating_add(len) > config.max_output_buffer {
-            return Err(Error::OutputBufferFull);
+            return Err(Refused::OutputBufferFull);
         }
         Ok(())
     }
@@ -80,7 +83,7 @@ impl Sender {
     pub(crate) fn send(&mut self, config: &Config, message: Message) {
         let kind = message.kind();
         let (mut rest, mut rsv) = self.compress(message.into_bytes());
-        let mut opcode = data_opcode(kind);
+        let mut opcode = Opcode::data(kind);
         // RSV1 marks only the first frame of a compressed message.
         if let Some(size) = config.fragment_size.map(core::num::NonZeroUsize::get) {
             while rest.len() > size {
@@ -104,8 +107,36 @@ impl Sender {
             return self.send(config, message);
         }
         self.flush_pongs();
-        let header = self.frame_header(true, 0, data_opcode(kind), payload.len());
+        let header = self.frame_header(true, 0, Opcode::data(kind), payload.len());
         self.output.push_frame_copied(&header, payload);
+    }
+
+    /// Queues a prepared message: its shared frame (compressed once per
+    /// compression settings without context takeover), or, where the frame
+    /// cannot be shared (a client masks, context takeover, a fragment size
+    /// it exceeds), the message as [`send`](Self::send) sends it. The
+    /// caller has run [`check`](Self::check).
+    pub(crate) fn send_prepared(&mut self, config: &Config, prepared: &PreparedMessage) {
+        let splits = config
+            .fragment_size
+            .is_some_and(|n| prepared.message().len() > n.get());
+        if self.masks || splits {
+            return self.send(config, prepared.message().clone());
+        }
+        let frame = match self.deflater.as_deref() {
+            None => prepared.frame().clone(),
+            #[cfg(feature = "deflate")]
+            Some(deflater) => match deflater.alone() {
+                Some(alone) => prepared
+                    .compressed_frame(alone)
+                    .unwrap_or_else(|| prepared.frame().clone()),
+                None => return self.send(config, prepared.message().clone()),
+            },
+            #[cfg(not(feature = "deflate"))]
+            Some(never) => match *never {},
+        };
+        self.flush_pongs();
+        self.output.push_encoded(frame);
     }
 
     /// Queues one fragment of a message whose fragments the caller chooses.
@@ -114,11 +145,11 @@ impl Sender {
         kind: DataKind,
         payload: Bytes,
         is_last: bool,
-    ) -> Result<(), Error> {
+    ) -> Result<(), Refused> {
         let opcode = match self.sending {
-            Some(sending) if sending != kind => return Err(Error::FragmentedSendInProgress),
+            Some(sending) if sending != kind => return Err(Refused::FragmentedSendInProgress),
             Some(_) => Opcode::Continuation,
-            None => data_opcode(kind),
+            None => Opcode::data(kind),
         };
         self.sending = if is_last { None } else { Some(kind) };
         self.queue_frame(is_last, 0, opcode, payload);
@@ -175,10 +206,19 @@ impl Sender {
     }
 
     /// Moves waiting pongs into the output, so a frame queued next keeps
-    /// its place behind them.
-    #[inline]
+    /// its place behind them. The check is inlined into every send; the
+    /// move, rare, is not.
+    #[inline(always)]
     fn flush_pongs(&mut self) {
-        self.pongs_in_output |= !self.pending_pongs.is_empty();
+        if !self.pending_pongs.is_empty() {
+            self.move_pongs();
+        }
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn move_pongs(&mut self) {
+        self.pongs_in_output = true;
         while let Some(pong) = self.pending_pongs.pop_front() {
             let header = self.frame_header(true, 0, Opcode::Pong, pong.len());
             self.output.push_frame(&header, pong);
@@ -193,12 +233,9 @@ impl Sender {
 
     /// The header of an outgoing frame, with a fresh mask key if this side
     /// masks.
+    #[inline]
     fn frame_header(&mut self, fin: bool, rsv: u8, opcode: Opcode, len: usize) -> Header {
-        let mask = self.masks.then(|| {
-            let mut key = [0; 4];
-            self.fill_random(&mut key);
-            key
-        });
+        let mask = self.masks.then(|| self.next_key());
         Header {
             fin,
             rsv,
@@ -206,6 +243,23 @@ impl Sender {
             mask,
             payload_len: len as u64,
         }
+    }
+
+    /// The next masking key: from the keys drawn ahead, drawing the next
+    /// block when they are used up. A call to the random source costs
+    /// several times what a 4-byte key does; one per 16 frames is cheap.
+    #[inline]
+    fn next_key(&mut self) -> [u8; 4] {
+        if self.keys.next == KEY_BLOCK {
+            if let Some(random) = self.random.as_mut() {
+                random.fill_bytes(&mut self.keys.block);
+            }
+            self.keys.next = 0;
+        }
+        let at = self.keys.next;
+        self.keys.next += 4;
+        let key = &self.keys.block[at..at + 4];
+        [key[0], key[1], key[2], key[3]]
     }
 
     /// Fills `dest` from the random source; without one (a server's
@@ -250,9 +304,23 @@ impl Sender {
     }
 }
 
-fn data_opcode(kind: DataKind) -> Opcode {
-    match kind {
-        DataKind::Text => Opcode::Text,
-        DataKind::Binary => Opcode::Binary,
+/// Bytes of masking keys drawn at once: 16 keys, one ChaCha20 block.
+const KEY_BLOCK: usize = 64;
+
+/// Masking keys drawn ahead. They are as unpredictable as keys drawn one at
+/// a time (RFC 6455 section 5.3 asks that the peer cannot predict them, and
+/// these stay inside the connection until used), and each is used once.
+struct MaskKeys {
+    block: [u8; KEY_BLOCK],
+    /// Where the next unused key starts; `KEY_BLOCK` when none is left.
+    next: usize,
+}
+
+impl Default for MaskKeys {
+    fn default() -> Self {
+        MaskKeys {
+            block: [0; KEY_BLOCK],
+            next: KEY_BLOCK,
+        }
     }
 }

@@ -1,4 +1,5 @@
-//! permessage-deflate (RFC 7692): negotiation and the per-message transform.
+//! permessage-deflate (RFC 7692): what to offer or accept, what was agreed,
+//! and the negotiation functions. The codec itself sits with the connection.
 //!
 //! Enabled with the `deflate` cargo feature. What to offer or accept is set
 //! in [`Config::deflate`](crate::Config::deflate); the handshake negotiates it
@@ -9,72 +10,54 @@
 //! Decompression is bounded: `Config::max_message_size` counts decompressed
 //! bytes and is checked as output grows, so a small frame that would inflate
 //! to gigabytes fails with 1009 having allocated at most the limit.
+//!
+//! # Negotiating by hand
+//!
+//! The handshakes in [`handshake`](crate::handshake) call these functions
+//! themselves when [`Config::deflate`](crate::Config::deflate) is enabled;
+//! they are public for callers who run a handshake of their own (an RFC 8441
+//! stream, a proxy) and then call
+//! [`Connection::with_deflate`](crate::Connection::with_deflate).
+//!
+//! ```
+//! use rfc6455::deflate::{DeflateConfig, client_accept, client_offer, server_negotiate};
+//!
+//! let mut client = DeflateConfig::default();
+//! client.client_no_context_takeover = true;
+//! let offer = client_offer(&client);
+//! assert_eq!(offer, "permessage-deflate; client_no_context_takeover; client_max_window_bits");
+//!
+//! let mut server = DeflateConfig::default();
+//! server.server_max_window_bits = 12;
+//! let (server_params, response) = server_negotiate(&server, [offer.as_str()]).unwrap();
+//! assert_eq!(
+//!     response,
+//!     "permessage-deflate; client_no_context_takeover; server_max_window_bits=12; \
+//!      client_max_window_bits=15"
+//! );
+//!
+//! let client_params = client_accept(&client, &response).unwrap();
+//! assert_eq!(client_params, server_params);
+//! assert_eq!(client_params.server_max_window_bits, 12);
+//! ```
+//!
+//! # Parsing
+//!
+//! An element is `permessage-deflate` followed by `;`-separated parameters,
+//! each a token with an optional `=` value, a token or a quoted string
+//! (optional whitespace is allowed around `;` and `=`). Extension and
+//! parameter names compare ASCII case-insensitively. A window size is the
+//! decimal `8` to `15` without leading zeros (RFC 7692 section 7.1.2), so
+//! `08` is refused; the quoted form (`"10"`) is accepted and, after removing
+//! its backslash escapes, must follow the same rule (RFC 6455 section 9.1).
+//!
+//! Parsing takes one pass over the element without backtracking, so it runs
+//! in time linear in its length whatever the input (thousands of
+//! parameters, unclosed quotes, runs of backslashes).
+//!
+//! Configured window sizes outside 8..=15 are clamped into that range.
 
-mod codec;
-mod negotiation;
+mod params;
 
-pub(crate) use codec::{Deflater, Inflater};
-pub use negotiation::*;
-
-/// What this endpoint offers (client) or accepts (server).
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub struct DeflateConfig {
-    /// Offer (client) or accept (server) permessage-deflate. Default `true`.
-    pub enabled: bool,
-    /// zlib compression level, 0 (store) to 9 (smallest). Default 6.
-    pub compression_level: u32,
-    /// Messages shorter than this are sent uncompressed. Default 32 bytes.
-    pub min_compress_size: usize,
-    /// Ask (client) or require (server) that the server compress each
-    /// message on its own, which saves the server's compression memory
-    /// between messages. Default `false`.
-    pub server_no_context_takeover: bool,
-    /// Ask (client) or require (server) that the client compress each
-    /// message on its own. Default `false`.
-    pub client_no_context_takeover: bool,
-    /// Largest LZ77 window (as a power of two, 8 to 15) the server may
-    /// compress with. Default 15.
-    pub server_max_window_bits: u8,
-    /// Largest LZ77 window (8 to 15) the client may compress with. Default 15.
-    pub client_max_window_bits: u8,
-}
-
-impl Default for DeflateConfig {
-    fn default() -> Self {
-        DeflateConfig {
-            enabled: true,
-            compression_level: 6,
-            min_compress_size: 32,
-            server_no_context_takeover: false,
-            client_no_context_takeover: false,
-            server_max_window_bits: 15,
-            client_max_window_bits: 15,
-        }
-    }
-}
-
-/// The negotiated permessage-deflate parameters of one connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct DeflateParams {
-    /// The server resets its compressor after every message.
-    pub server_no_context_takeover: bool,
-    /// The client resets its compressor after every message.
-    pub client_no_context_takeover: bool,
-    /// The server's compression window, as a power of two (8 to 15).
-    pub server_max_window_bits: u8,
-    /// The client's compression window, as a power of two (8 to 15).
-    pub client_max_window_bits: u8,
-}
-
-impl Default for DeflateParams {
-    /// Context takeover in both directions, 32 KiB windows.
-    fn default() -> Self {
-        DeflateParams {
-            server_no_context_takeover: false,
-            client_no_context_takeover: false,
-            server_max_window_bits: 15,
-            client_max_window_bits: 15,
-        }
-    }
-}
+pub use crate::handshake::deflate::{client_accept, client_offer, server_negotiate};
+pub use params::{DeflateConfig, DeflateParams};

@@ -21,11 +21,13 @@ use alloc::vec::Vec;
 use base64::Engine;
 
 use super::head::{
-    Head, HeadReader, RawHead, ResponseHead, extension_name, is_field_value, is_token,
-    split_quoted_list, trim_ows,
+    Head, HeadReader, RawHead, extension_name, is_field_value, is_token, split_quoted_list,
+    trim_ows,
 };
 use super::negotiate::ClientOffer;
-use super::{HandshakeError, accept_key, http, rules};
+use super::rejection::Rejection;
+use super::url::WsUrl;
+use super::{HandshakeError, HeaderField, Misuse, ResponseError, accept_key, http, rules};
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::random::RandomSource;
@@ -35,7 +37,8 @@ use crate::random::RandomSource;
 /// Made from a `ws://` or `wss://` URL; [`host`](Self::host),
 /// [`port`](Self::port) and [`is_secure`](Self::is_secure) say where to
 /// connect and whether to use TLS. The builder methods never fail: a refused
-/// value makes [`start`](Self::start) fail instead.
+/// value makes `start` (with `std`) or
+/// [`start_with_random`](Self::start_with_random) fail instead.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 #[must_use]
 pub struct ClientRequest {
@@ -47,7 +50,7 @@ pub struct ClientRequest {
     protocols: Vec<String>,
     extensions: Vec<String>,
     headers: Vec<(String, String)>,
-    error: Option<HandshakeError>,
+    error: Option<Misuse>,
 }
 
 /// Request headers the handshake writes itself.
@@ -70,40 +73,22 @@ impl ClientRequest {
     /// IPv6 address in brackets; the port defaults to 80 (`ws`) or 443
     /// (`wss`); the resource defaults to `/`.
     ///
-    /// Fails with [`HandshakeError::UnsupportedScheme`] for other schemes,
-    /// [`HandshakeError::FragmentInUri`] if the URL has a `#fragment` (RFC
-    /// 6455 section 3 forbids it), and [`HandshakeError::InvalidUri`]
+    /// Fails with [`Misuse::UnsupportedScheme`] for other schemes,
+    /// [`Misuse::FragmentInUrl`] if the URL has a `#fragment` (RFC
+    /// 6455 section 3 forbids it), and [`Misuse::InvalidUrl`]
     /// otherwise (user info, an empty or malformed host, a bad port, spaces
     /// or non-ASCII characters, which must be percent-encoded).
-    pub fn new(url: &str) -> Result<ClientRequest, HandshakeError> {
-        let (scheme, rest) = url.split_once("://").ok_or(HandshakeError::InvalidUri)?;
-        let secure = if scheme.eq_ignore_ascii_case("ws") {
-            false
-        } else if scheme.eq_ignore_ascii_case("wss") {
-            true
-        } else {
-            return Err(HandshakeError::UnsupportedScheme);
-        };
-        if rest.contains('#') {
-            return Err(HandshakeError::FragmentInUri);
-        }
-        let split = rest.find(['/', '?']).unwrap_or(rest.len());
-        let (authority, resource) = rest.split_at(split);
-        let (host, ipv6, port) = parse_authority(authority)?;
-        let port = port.unwrap_or(if secure { 443 } else { 80 });
-        if !resource.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(HandshakeError::InvalidUri);
-        }
-        let resource = if resource.starts_with('/') {
-            resource.to_string()
-        } else {
-            let mut r = String::from("/");
-            r.push_str(resource);
-            r
-        };
+    pub fn new(url: &str) -> Result<ClientRequest, Misuse> {
+        let WsUrl {
+            secure,
+            host,
+            ipv6,
+            port,
+            resource,
+        } = WsUrl::parse(url)?;
         Ok(ClientRequest {
             secure,
-            host: host.to_string(),
+            host,
             ipv6,
             port,
             resource,
@@ -140,11 +125,11 @@ impl ClientRequest {
 
     /// Offers a subprotocol (`Sec-WebSocket-Protocol`); call once per
     /// protocol, in order of preference. A protocol that is not an HTTP
-    /// token, or is offered twice, makes [`start`](Self::start) fail with
-    /// [`HandshakeError::InvalidProtocol`].
+    /// token, or is offered twice, makes `start` fail with
+    /// [`Misuse::InvalidProtocol`].
     pub fn protocol(mut self, protocol: &str) -> Self {
         if !is_token(protocol.as_bytes()) || self.protocols.iter().any(|p| p == protocol) {
-            self.error.get_or_insert(HandshakeError::InvalidProtocol);
+            self.error.get_or_insert(Misuse::InvalidProtocol);
         } else {
             self.protocols.push(protocol.to_string());
         }
@@ -155,9 +140,9 @@ impl ClientRequest {
     /// (`permessage-deflate; client_max_window_bits`); call once per offer.
     /// Text that is not a valid header value, has an unclosed quoted string,
     /// or has an extension name that is not a token makes
-    /// [`start`](Self::start) fail with [`HandshakeError::InvalidExtension`].
+    /// `start` fail with [`Misuse::InvalidExtension`].
     ///
-    /// With the `deflate` feature, [`start`](Self::start) offers
+    /// With the `deflate` feature, `start` offers
     /// permessage-deflate itself when `Config::deflate` is enabled, after
     /// the offers made here, and checks the server's answer. Offering
     /// `permessage-deflate` here instead turns that off: the offer is sent
@@ -166,12 +151,12 @@ impl ClientRequest {
     pub fn extension(mut self, offer: &str) -> Self {
         let mut elements = 0;
         let valid = is_field_value(offer.as_bytes())
-            && split_quoted_list(offer.as_bytes(), |element| {
+            && split_quoted_list(offer.as_bytes(), (), |element| {
                 elements += 1;
                 if is_token(extension_name(element)) {
                     Ok(())
                 } else {
-                    Err(HandshakeError::InvalidExtension)
+                    Err(())
                 }
             })
             .is_ok()
@@ -179,15 +164,15 @@ impl ClientRequest {
         if valid {
             self.extensions.push(offer.to_string());
         } else {
-            self.error.get_or_insert(HandshakeError::InvalidExtension);
+            self.error.get_or_insert(Misuse::InvalidExtension);
         }
         self
     }
 
     /// Adds a request header (`Origin`, `Authorization`, `Cookie`, ...).
     ///
-    /// Refused, so that [`start`](Self::start) fails with
-    /// [`HandshakeError::InvalidHeader`], when `name` is not an HTTP token,
+    /// Refused, so that `start` fails with
+    /// [`Misuse::InvalidHeader`], when `name` is not an HTTP token,
     /// when `value` contains CR, LF, NUL or another control character other
     /// than tab (which could inject headers), or when `name` is one the
     /// handshake writes itself (`Host`, `Upgrade`, `Connection`, the
@@ -211,7 +196,7 @@ impl ClientRequest {
     /// The connection the handshake makes gets `config` and masks with keys
     /// from the operating system.
     #[cfg(feature = "std")]
-    pub fn start(self, config: Config) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+    pub fn start(self, config: Config) -> Result<(Vec<u8>, ClientHandshake), Misuse> {
         // The key is one 16-byte read; the connection's keys come in blocks.
         let mut nonce = [0u8; 16];
         crate::random::OsRandomOnce.fill_bytes(&mut nonce);
@@ -233,7 +218,7 @@ impl ClientRequest {
         self,
         config: Config,
         mut random: Box<dyn RandomSource>,
-    ) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+    ) -> Result<(Vec<u8>, ClientHandshake), Misuse> {
         let mut nonce = [0u8; 16];
         random.fill_bytes(&mut nonce);
         self.write_request(nonce, config, random)
@@ -245,7 +230,7 @@ impl ClientRequest {
         nonce: [u8; 16],
         config: Config,
         random: Box<dyn RandomSource>,
-    ) -> Result<(Vec<u8>, ClientHandshake), HandshakeError> {
+    ) -> Result<(Vec<u8>, ClientHandshake), Misuse> {
         let (offers, offer) = self.prepare(config, random)?;
         let key = base64::engine::general_purpose::STANDARD.encode(nonce);
 
@@ -283,7 +268,7 @@ impl ClientRequest {
         mut self,
         config: Config,
         random: Box<dyn RandomSource>,
-    ) -> Result<(Offers, ClientOffer), HandshakeError> {
+    ) -> Result<(Offers, ClientOffer), Misuse> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -292,14 +277,14 @@ impl ClientRequest {
         let mut extension_names = Vec::new();
         for offer in &extensions {
             // Validated by `extension`.
-            let _ = split_quoted_list(offer.as_bytes(), |element| {
+            let _ = split_quoted_list(offer.as_bytes(), (), |element| {
                 extension_names.push(extension_name(element).to_vec());
                 Ok(())
             });
         }
         #[cfg(feature = "deflate")]
         let deflate = {
-            use crate::deflate::{PERMESSAGE_DEFLATE, client_offer};
+            use super::deflate::{PERMESSAGE_DEFLATE, client_offer};
             let by_hand = extension_names
                 .iter()
                 .any(|n| n.eq_ignore_ascii_case(PERMESSAGE_DEFLATE.as_bytes()));
@@ -366,51 +351,14 @@ pub(super) struct Offers {
     pub headers: Vec<(String, String)>,
 }
 
-/// Splits `host[:port]` or `[v6]:port`: (host, whether IPv6, port).
-fn parse_authority(authority: &str) -> Result<(&str, bool, Option<u16>), HandshakeError> {
-    let (host, ipv6, port) = if let Some(rest) = authority.strip_prefix('[') {
-        let (host, after) = rest.split_once(']').ok_or(HandshakeError::InvalidUri)?;
-        if host.parse::<core::net::Ipv6Addr>().is_err() {
-            return Err(HandshakeError::InvalidUri);
-        }
-        let port = match after {
-            "" => None,
-            _ => Some(after.strip_prefix(':').ok_or(HandshakeError::InvalidUri)?),
-        };
-        (host, true, port)
-    } else {
-        let (host, port) = match authority.split_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        };
-        let valid = !host.is_empty()
-            && host
-                .bytes()
-                .all(|b| b.is_ascii_alphanumeric() || b"-._~".contains(&b));
-        if !valid {
-            return Err(HandshakeError::InvalidUri);
-        }
-        (host, false, port)
-    };
-    let port = match port {
-        None | Some("") => None,
-        Some(p) if p.bytes().all(|b| b.is_ascii_digit()) => match p.parse::<u16>() {
-            Ok(0) | Err(_) => return Err(HandshakeError::InvalidUri),
-            Ok(n) => Some(n),
-        },
-        Some(_) => return Err(HandshakeError::InvalidUri),
-    };
-    Ok((host, ipv6, port))
-}
-
-/// Reads the server's response to a request sent by
-/// [`ClientRequest::start`], in whatever chunks it arrives.
+/// Reads the server's response to the request a [`ClientRequest`] wrote
+/// (`start` or `start_with_random`), in whatever chunks it arrives.
 ///
 /// Linear in the bytes received, under the same caps as the server side
 /// ([`Config::max_handshake_size`], [`Config::max_headers`]).
 #[derive(Debug)]
 pub struct ClientHandshake {
-    reader: HeadReader,
+    reader: HeadReader<ResponseError>,
     expected_accept: String,
     /// What was offered; handed to [`Accepted`].
     offer: Option<ClientOffer>,
@@ -426,17 +374,21 @@ impl ClientHandshake {
     /// redirect, `401` with `WWW-Authenticate`, ...). `Err(_)`: a `101` that
     /// breaks the rules (including, with the `deflate` feature, a
     /// permessage-deflate answer that does not fit the offer:
-    /// [`HandshakeError::InvalidDeflateParams`]), or a malformed or
+    /// [`ResponseError::InvalidDeflateParams`]), or a malformed or
     /// oversized head; close the transport. Errors repeat on later calls;
     /// after a response was returned, later calls fail with
-    /// [`HandshakeError::AlreadyComplete`].
+    /// [`Misuse::AlreadyComplete`] (the only error that is not a
+    /// [`ResponseError`]).
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Response>, HandshakeError> {
+        if self.reader.is_done() {
+            return Err(Misuse::AlreadyComplete.into());
+        }
         match self.reader.receive(bytes)? {
             None => Ok(None),
-            Some(raw) => self
-                .read_response(raw)
-                .map(Some)
-                .map_err(|e| self.reader.fail(e)),
+            Some(raw) => match self.read_response(raw) {
+                Err(HandshakeError::Response(e)) => Err(self.reader.fail(e).into()),
+                other => other.map(Some),
+            },
         }
     }
 
@@ -446,26 +398,27 @@ impl ClientHandshake {
             return Ok(Response::Rejected(Rejection::from_head(response)));
         }
         if response.version != 1 {
-            return Err(HandshakeError::HttpVersion);
+            return Err(ResponseError::HttpVersion.into());
         }
         self.validate(response.head, response.leftover)
             .map(Response::Accepted)
     }
 
+    /// Checks a 101; a missing offer means the handshake already ended.
     fn validate(&mut self, head: Head, leftover: Vec<u8>) -> Result<Accepted, HandshakeError> {
-        rules::require_upgrade(&head)?;
-        let accept = rules::single(&head, "Sec-WebSocket-Accept")?
-            .ok_or(HandshakeError::InvalidAcceptKey)?;
+        rules::require_upgrade::<ResponseError>(&head)?;
+        let accept = rules::single::<ResponseError>(&head, HeaderField::SecWebSocketAccept)?
+            .ok_or(ResponseError::InvalidAcceptKey)?;
         if trim_ows(accept) != self.expected_accept.as_bytes() {
-            return Err(HandshakeError::InvalidAcceptKey);
+            return Err(ResponseError::InvalidAcceptKey.into());
         }
-        let offer = self.offer.as_ref().ok_or(HandshakeError::AlreadyComplete)?;
+        let offer = self.offer.as_ref().ok_or(Misuse::AlreadyComplete)?;
         let answer = offer.check_answer(&head)?;
         let protocol = answer.protocol.map(|p| head.range_of(p));
         let extensions = answer.extensions.iter().map(|e| head.range_of(e)).collect();
         #[cfg(feature = "deflate")]
         let deflate = answer.deflate;
-        let offer = self.offer.take().ok_or(HandshakeError::AlreadyComplete)?;
+        let offer = self.offer.take().ok_or(Misuse::AlreadyComplete)?;
         Ok(Accepted {
             head,
             protocol,
@@ -550,7 +503,7 @@ impl Accepted {
     }
 
     /// The client's [`Connection`], with the configuration and random
-    /// source given to [`ClientRequest::start`] (or `start_with_random`),
+    /// source given to `ClientRequest::start` (or `start_with_random`),
     /// having already received the bytes that followed the response. It
     /// knows the subprotocol and extensions agreed on; with
     /// permessage-deflate negotiated (`Accepted::deflate`), it compresses.
@@ -576,90 +529,5 @@ impl fmt::Debug for Accepted {
         d.field("deflate", &self.deflate);
         d.field("leftover", &self.leftover.len())
             .finish_non_exhaustive()
-    }
-}
-
-/// A response other than `101`: the server's refusal, redirect or challenge.
-#[derive(Clone)]
-pub struct Rejection {
-    head: Head,
-    status: u16,
-    reason: Range<usize>,
-    leftover: Vec<u8>,
-}
-
-impl Rejection {
-    /// A refusal from a parsed response head (a server's or a proxy's).
-    pub(crate) fn from_head(response: ResponseHead) -> Self {
-        Rejection {
-            head: response.head,
-            status: response.status,
-            reason: response.reason,
-            leftover: response.leftover,
-        }
-    }
-
-    /// The status code (`302`, `401`, `403`, ...).
-    #[must_use]
-    pub fn status(&self) -> u16 {
-        self.status
-    }
-
-    /// The reason phrase, as sent (may be empty).
-    #[must_use]
-    pub fn reason(&self) -> &str {
-        self.head.str(&self.reason)
-    }
-
-    /// The value of the first header field called `name` (case-insensitive):
-    /// `Location` for a redirect, `WWW-Authenticate` for a 401, ...
-    #[must_use]
-    pub fn header(&self, name: &str) -> Option<&[u8]> {
-        self.head.value(name)
-    }
-
-    /// Every header field, in order, as (name, value).
-    pub fn headers(&self) -> impl Iterator<Item = (&str, &[u8])> + '_ {
-        self.head.fields()
-    }
-
-    /// Bytes received after the head: the start of the body, if any. Read
-    /// the rest of the body from the transport if needed.
-    #[must_use]
-    pub fn leftover(&self) -> &[u8] {
-        &self.leftover
-    }
-}
-
-impl fmt::Debug for Rejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Rejection")
-            .field("status", &self.status)
-            .field("reason", &self.reason())
-            .field("leftover", &self.leftover.len())
-            .finish_non_exhaustive()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn authority_forms() {
-        assert_eq!(parse_authority("a.b"), Ok(("a.b", false, None)));
-        assert_eq!(parse_authority("a:8080"), Ok(("a", false, Some(8080))));
-        assert_eq!(parse_authority("a:"), Ok(("a", false, None)));
-        assert_eq!(parse_authority("[::1]:9"), Ok(("::1", true, Some(9))));
-        assert_eq!(parse_authority("[::1]"), Ok(("::1", true, None)));
-        for bad in [
-            "", ":80", "a:0", "a:65536", "a:x", "[::1", "[zz]", "[::1]x", "u@h", "a b",
-        ] {
-            assert_eq!(
-                parse_authority(bad),
-                Err(HandshakeError::InvalidUri),
-                "{bad}"
-            );
-        }
     }
 }

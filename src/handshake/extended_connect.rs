@@ -23,7 +23,9 @@
 //! Whether the peer allows extended CONNECT at all is a setting
 //! (`SETTINGS_ENABLE_CONNECT_PROTOCOL`, RFC 8441 section 3, the same
 //! number in HTTP/3): a client passes what its peer advertised, and is
-//! refused with [`HandshakeError::ConnectProtocolDisabled`] if it did not.
+//! refused with [`ResponseError::ConnectProtocolDisabled`] if it did not.
+//!
+//! [`ResponseError::ConnectProtocolDisabled`]: super::ResponseError::ConnectProtocolDisabled
 //!
 //! Both sides, as values (use `Version::HTTP_3` for RFC 9220):
 //!
@@ -63,8 +65,9 @@ use alloc::boxed::Box;
 use http::{HeaderMap, Method, Uri, Version};
 
 use super::client::ClientRequest;
+use super::head::PeerFault;
 use super::http_types::{HttpHandshake, WebSocketRequest, offers_request};
-use super::{HandshakeError, rules};
+use super::{HandshakeError, HeaderField, Misuse, RequestError, ResponseError, rules};
 use crate::config::Config;
 use crate::random::RandomSource;
 
@@ -80,15 +83,15 @@ impl WebSocketRequest {
     /// 9220) whose `:protocol` pseudo-header is `protocol` (`None` when the
     /// request had none):
     ///
-    /// - HTTP/2 or HTTP/3, else [`HandshakeError::HttpVersion`];
-    /// - `:method` CONNECT, else [`HandshakeError::NotConnect`];
+    /// - HTTP/2 or HTTP/3, else [`RequestError::HttpVersion`];
+    /// - `:method` CONNECT, else [`RequestError::NotConnect`];
     /// - `:protocol` `websocket` (case-insensitive), else
-    ///   [`HandshakeError::MissingProtocol`];
-    /// - an `:authority`, else [`HandshakeError::MissingHost`]; `:scheme`
+    ///   [`RequestError::MissingProtocol`];
+    /// - an `:authority`, else [`RequestError::MissingHost`]; `:scheme`
     ///   `https` or `http` and a `:path`, else
-    ///   [`HandshakeError::InvalidUri`];
+    ///   [`RequestError::InvalidTarget`];
     /// - no `Sec-WebSocket-Key`, `Sec-WebSocket-Accept`, `Upgrade` or
-    ///   `Connection`, else [`HandshakeError::ForbiddenHeader`];
+    ///   `Connection`, else [`RequestError::ForbiddenHeader`];
     /// - `sec-websocket-version: 13` and well-formed offers, as over
     ///   HTTP/1.1.
     ///
@@ -97,7 +100,7 @@ impl WebSocketRequest {
         request: &http::Request<B>,
         protocol: Option<&str>,
         config: Config,
-    ) -> Result<WebSocketRequest, HandshakeError> {
+    ) -> Result<WebSocketRequest, RequestError> {
         extended_connect(
             request.method(),
             request.uri(),
@@ -113,7 +116,7 @@ impl WebSocketRequest {
         parts: &http::request::Parts,
         protocol: Option<&str>,
         config: Config,
-    ) -> Result<WebSocketRequest, HandshakeError> {
+    ) -> Result<WebSocketRequest, RequestError> {
         extended_connect(
             &parts.method,
             &parts.uri,
@@ -132,39 +135,39 @@ fn extended_connect(
     headers: &HeaderMap,
     protocol: Option<&str>,
     config: Config,
-) -> Result<WebSocketRequest, HandshakeError> {
+) -> Result<WebSocketRequest, RequestError> {
     if version != Version::HTTP_2 && version != Version::HTTP_3 {
-        return Err(HandshakeError::HttpVersion);
+        return Err(RequestError::HttpVersion);
     }
     if method != Method::CONNECT {
-        return Err(HandshakeError::NotConnect);
+        return Err(RequestError::NotConnect);
     }
     if !protocol.is_some_and(|p| p.eq_ignore_ascii_case(PROTOCOL)) {
-        return Err(HandshakeError::MissingProtocol);
+        return Err(RequestError::MissingProtocol);
     }
     if uri.authority().is_none_or(|a| a.as_str().is_empty()) {
-        return Err(HandshakeError::MissingHost);
+        return Err(RequestError::MissingHost);
     }
     if !matches!(uri.scheme_str(), Some("https" | "http")) {
-        return Err(HandshakeError::InvalidUri);
+        return Err(RequestError::InvalidTarget);
     }
     if uri.path_and_query().is_none() || !uri.path().starts_with('/') {
-        return Err(HandshakeError::InvalidUri);
+        return Err(RequestError::InvalidTarget);
     }
-    forbid_http1_fields(headers, "Sec-WebSocket-Key")?;
+    forbid_http1_fields::<RequestError>(headers, HeaderField::SecWebSocketKey)?;
     WebSocketRequest::offers(None, version, headers, config)
 }
 
 /// Refuses the fields of the HTTP/1.1 upgrade in an extended CONNECT
 /// request or response: `key_field` (`Sec-WebSocket-Key` in a request,
 /// `Sec-WebSocket-Accept` in a response), `Upgrade` and `Connection`.
-pub(super) fn forbid_http1_fields(
+pub(super) fn forbid_http1_fields<E: PeerFault>(
     headers: &HeaderMap,
-    key_field: &'static str,
-) -> Result<(), HandshakeError> {
+    key_field: HeaderField,
+) -> Result<(), E> {
     rules::forbid(headers, key_field)?;
-    rules::forbid(headers, "Upgrade")?;
-    rules::forbid(headers, "Connection")
+    rules::forbid(headers, HeaderField::Upgrade)?;
+    rules::forbid(headers, HeaderField::Connection)
 }
 
 impl ClientRequest {
@@ -180,9 +183,9 @@ impl ClientRequest {
     ///
     /// `peer_enabled` is whether the peer's settings had
     /// `SETTINGS_ENABLE_CONNECT_PROTOCOL = 1`; if not, this fails with
-    /// [`HandshakeError::ConnectProtocolDisabled`] and nothing may be sent.
-    /// Also fails with [`HandshakeError::HttpVersion`] for a version other
-    /// than HTTP/2 or HTTP/3, with [`HandshakeError::InvalidHeader`] for an
+    /// [`ResponseError::ConnectProtocolDisabled`] and nothing may be sent.
+    /// Also fails with [`Misuse::HttpVersion`] for a version other
+    /// than HTTP/2 or HTTP/3, with [`Misuse::InvalidHeader`] for an
     /// extra header that HTTP/2 forbids (`Keep-Alive`, `Proxy-Connection`,
     /// `TE`), and if a builder method was given a refused value.
     pub fn extended_connect(
@@ -205,10 +208,10 @@ impl ClientRequest {
         random: Box<dyn RandomSource>,
     ) -> Result<(http::Request<()>, HttpHandshake), HandshakeError> {
         if !peer_enabled {
-            return Err(HandshakeError::ConnectProtocolDisabled);
+            return Err(ResponseError::ConnectProtocolDisabled.into());
         }
         if version != Version::HTTP_2 && version != Version::HTTP_3 {
-            return Err(HandshakeError::HttpVersion);
+            return Err(Misuse::HttpVersion.into());
         }
         let (offers, offer) = self.prepare(config, random)?;
         let connection_specific = offers.headers.iter().any(|(name, _)| {
@@ -217,7 +220,7 @@ impl ClientRequest {
                 .any(|c| c.eq_ignore_ascii_case(name))
         });
         if connection_specific {
-            return Err(HandshakeError::InvalidHeader);
+            return Err(Misuse::InvalidHeader.into());
         }
         let scheme = if offers.secure { "https" } else { "http" };
         let request = offers_request(&offers, Method::CONNECT, version, Some(scheme))?;

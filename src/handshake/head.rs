@@ -9,7 +9,7 @@ use core::ops::Range;
 
 use alloc::vec::Vec;
 
-use super::HandshakeError;
+use super::{HeaderField, RequestError, ResponseError};
 
 /// A head that has ended: its bytes (through the blank line) and whatever
 /// arrived after it.
@@ -28,7 +28,7 @@ pub(crate) struct RawHead {
 /// from one call to the next, so nothing is ever rescanned. `httparse` runs
 /// once, on the finished head.
 #[derive(Debug)]
-pub(crate) struct HeadReader {
+pub(crate) struct HeadReader<E> {
     buf: Vec<u8>,
     max_size: usize,
     max_headers: usize,
@@ -37,17 +37,71 @@ pub(crate) struct HeadReader {
     /// Whether the bytes since the last line end are empty, or a lone CR.
     at_line_start: bool,
     cr_at_line_start: bool,
-    state: State,
+    state: State<E>,
+}
+
+/// The faults both peers' heads can have, named in the error type of the
+/// side that reads them ([`RequestError`] or [`ResponseError`]).
+pub(crate) trait PeerFault: Copy {
+    /// The head grew past its size limit.
+    const TOO_LARGE: Self;
+    /// The head had more header fields than the limit.
+    const TOO_MANY_HEADERS: Self;
+    /// Not valid HTTP (or a body, or a header value that is not UTF-8).
+    const INVALID_HTTP: Self;
+    /// No `Upgrade: websocket`.
+    const MISSING_UPGRADE: Self;
+    /// No `Connection: upgrade`.
+    const MISSING_CONNECTION_UPGRADE: Self;
+    /// A malformed `Sec-WebSocket-Extensions`.
+    const INVALID_EXTENSION: Self;
+    /// A field that may appear once appeared twice.
+    fn duplicate(name: HeaderField) -> Self;
+    /// A field this handshake forbids was present.
+    #[cfg(any(feature = "http", test))]
+    fn forbidden(name: HeaderField) -> Self;
+}
+
+impl PeerFault for RequestError {
+    const TOO_LARGE: Self = RequestError::TooLarge;
+    const TOO_MANY_HEADERS: Self = RequestError::TooManyHeaders;
+    const INVALID_HTTP: Self = RequestError::InvalidHttp;
+    const MISSING_UPGRADE: Self = RequestError::MissingUpgrade;
+    const MISSING_CONNECTION_UPGRADE: Self = RequestError::MissingConnectionUpgrade;
+    const INVALID_EXTENSION: Self = RequestError::InvalidExtension;
+    fn duplicate(name: HeaderField) -> Self {
+        RequestError::DuplicateHeader(name)
+    }
+    #[cfg(any(feature = "http", test))]
+    fn forbidden(name: HeaderField) -> Self {
+        RequestError::ForbiddenHeader(name)
+    }
+}
+
+impl PeerFault for ResponseError {
+    const TOO_LARGE: Self = ResponseError::TooLarge;
+    const TOO_MANY_HEADERS: Self = ResponseError::TooManyHeaders;
+    const INVALID_HTTP: Self = ResponseError::InvalidHttp;
+    const MISSING_UPGRADE: Self = ResponseError::MissingUpgrade;
+    const MISSING_CONNECTION_UPGRADE: Self = ResponseError::MissingConnectionUpgrade;
+    const INVALID_EXTENSION: Self = ResponseError::InvalidExtension;
+    fn duplicate(name: HeaderField) -> Self {
+        ResponseError::DuplicateHeader(name)
+    }
+    #[cfg(any(feature = "http", test))]
+    fn forbidden(name: HeaderField) -> Self {
+        ResponseError::ForbiddenHeader(name)
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum State {
+enum State<E> {
     Reading,
-    Failed(HandshakeError),
+    Failed(E),
     Done,
 }
 
-impl HeadReader {
+impl<E: PeerFault> HeadReader<E> {
     pub fn new(max_size: usize, max_headers: usize) -> Self {
         HeadReader {
             buf: Vec::new(),
@@ -61,13 +115,14 @@ impl HeadReader {
         }
     }
 
-    /// Takes more bytes. `Ok(None)`: the head has not ended yet. Errors are
-    /// sticky: later calls return the same error.
-    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<RawHead>, HandshakeError> {
+    /// Takes more bytes. `Ok(None)`: the head has not ended yet (or it
+    /// ended before: owners refuse calls after [`is_done`](Self::is_done)).
+    /// Errors are sticky: later calls return the same error.
+    pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<RawHead>, E> {
         match self.state {
             State::Reading => {}
             State::Failed(e) => return Err(e),
-            State::Done => return Err(HandshakeError::AlreadyComplete),
+            State::Done => return Ok(None),
         }
         match self.scan(bytes) {
             Err(e) => {
@@ -95,19 +150,24 @@ impl HeadReader {
 
     /// Marks the head as failed (it ended, but was invalid), so that later
     /// calls repeat `error`.
-    pub fn fail(&mut self, error: HandshakeError) -> HandshakeError {
+    pub fn fail(&mut self, error: E) -> E {
         self.state = State::Failed(error);
         error
     }
 
     /// Scans `bytes` (which follow `self.buf`). Returns the offset just past
     /// the head's blank line, if it is in `bytes`.
-    fn scan(&mut self, bytes: &[u8]) -> Result<Option<usize>, HandshakeError> {
+    /// Whether a head was returned.
+    pub fn is_done(&self) -> bool {
+        matches!(self.state, State::Done)
+    }
+
+    fn scan(&mut self, bytes: &[u8]) -> Result<Option<usize>, E> {
         for (i, &b) in bytes.iter().enumerate() {
             // Size of the head if it ended with this byte.
             let size = self.buf.len() + i + 1;
             if size > self.max_size {
-                return Err(HandshakeError::TooLarge);
+                return Err(E::TOO_LARGE);
             }
             match b {
                 b'\n' if self.at_line_start => return Ok(Some(i + 1)),
@@ -115,7 +175,7 @@ impl HeadReader {
                     self.lines += 1;
                     // The first line is the start line; the rest are headers.
                     if self.lines - 1 > self.max_headers {
-                        return Err(HandshakeError::TooManyHeaders);
+                        return Err(E::TOO_MANY_HEADERS);
                     }
                     self.at_line_start = true;
                     self.cr_at_line_start = false;
@@ -146,7 +206,7 @@ pub(crate) struct ResponseHead {
 
 impl RawHead {
     /// Parses this head as a response (a WebSocket server's, a proxy's).
-    pub fn into_response(self) -> Result<ResponseHead, HandshakeError> {
+    pub fn into_response(self) -> Result<ResponseHead, ResponseError> {
         let RawHead {
             head: bytes,
             leftover,
@@ -154,9 +214,11 @@ impl RawHead {
         } = self;
         let mut slots = alloc::vec![httparse::EMPTY_HEADER; lines.max(1)];
         let mut parsed = httparse::Response::new(&mut slots);
-        match parsed.parse(&bytes).map_err(httparse_error)? {
-            httparse::Status::Complete(n) if n == bytes.len() => {}
-            _ => return Err(HandshakeError::InvalidHttp),
+        match parsed.parse(&bytes) {
+            Ok(httparse::Status::Complete(n)) if n == bytes.len() => {}
+            Err(httparse::Error::TooManyHeaders) => return Err(ResponseError::TooManyHeaders),
+            Err(httparse::Error::Version) => return Err(ResponseError::HttpVersion),
+            _ => return Err(ResponseError::InvalidHttp),
         }
         let status = parsed.code.unwrap_or_default();
         let version = parsed.version.unwrap_or_default();
@@ -243,12 +305,12 @@ pub(crate) fn index(bytes: &[u8], headers: &[httparse::Header<'_>]) -> Fields {
         .collect()
 }
 
-/// Maps a parse failure of a head the reader has already delimited.
-pub(crate) fn httparse_error(e: httparse::Error) -> HandshakeError {
+/// Maps a parse failure of a request head the reader has already delimited.
+pub(crate) fn httparse_error(e: httparse::Error) -> RequestError {
     match e {
-        httparse::Error::Version => HandshakeError::HttpVersion,
-        httparse::Error::TooManyHeaders => HandshakeError::TooManyHeaders,
-        _ => HandshakeError::InvalidHttp,
+        httparse::Error::Version => RequestError::HttpVersion,
+        httparse::Error::TooManyHeaders => RequestError::TooManyHeaders,
+        _ => RequestError::InvalidHttp,
     }
 }
 
@@ -289,12 +351,13 @@ pub(crate) fn list_elements(value: &[u8]) -> impl Iterator<Item = &[u8]> {
 /// every trimmed, non-empty element.
 ///
 /// One pass, no backtracking: linear even on an unclosed quote or a run of
-/// backslashes. An unclosed quote is an error (after the elements before it
-/// were passed on).
-pub(crate) fn split_quoted_list<'a>(
+/// backslashes. An unclosed quote fails with `unclosed` (after the elements
+/// before it were passed on).
+pub(crate) fn split_quoted_list<'a, E>(
     value: &'a [u8],
-    mut each: impl FnMut(&'a [u8]) -> Result<(), HandshakeError>,
-) -> Result<(), HandshakeError> {
+    unclosed: E,
+    mut each: impl FnMut(&'a [u8]) -> Result<(), E>,
+) -> Result<(), E> {
     let mut start = 0;
     let mut in_quote = false;
     let mut escaped = false;
@@ -315,15 +378,15 @@ pub(crate) fn split_quoted_list<'a>(
         }
     }
     if in_quote {
-        return Err(HandshakeError::InvalidExtension);
+        return Err(unclosed);
     }
     emit(&value[start..], &mut each)
 }
 
-fn emit<'a>(
+fn emit<'a, E>(
     element: &'a [u8],
-    each: &mut impl FnMut(&'a [u8]) -> Result<(), HandshakeError>,
-) -> Result<(), HandshakeError> {
+    each: &mut impl FnMut(&'a [u8]) -> Result<(), E>,
+) -> Result<(), E> {
     let element = trim_ows(element);
     if element.is_empty() {
         Ok(())
@@ -365,9 +428,9 @@ mod tests {
     use alloc::vec;
 
     fn feed_bytewise(
-        reader: &mut HeadReader,
+        reader: &mut HeadReader<RequestError>,
         data: &[u8],
-    ) -> Result<Option<RawHead>, HandshakeError> {
+    ) -> Result<Option<RawHead>, RequestError> {
         for b in data {
             if let Some(head) = reader.receive(core::slice::from_ref(b))? {
                 return Ok(Some(head));
@@ -378,22 +441,20 @@ mod tests {
 
     #[test]
     fn head_ends_at_blank_line_and_keeps_leftover() {
-        let mut r = HeadReader::new(1024, 8);
+        let mut r = HeadReader::<RequestError>::new(1024, 8);
         assert!(r.receive(b"GET / HTTP/1.1\r\nHost: a\r").unwrap().is_none());
         assert!(r.receive(b"\n\r").unwrap().is_none());
         let head = r.receive(b"\nXYZ").unwrap().unwrap();
         assert_eq!(head.head, b"GET / HTTP/1.1\r\nHost: a\r\n\r\n");
         assert_eq!(head.leftover, b"XYZ");
         assert_eq!(head.lines, 2);
-        assert_eq!(
-            r.receive(b"more").unwrap_err(),
-            HandshakeError::AlreadyComplete
-        );
+        assert!(r.is_done());
+        assert!(r.receive(b"more").unwrap().is_none());
     }
 
     #[test]
     fn bare_lf_line_endings_end_the_head() {
-        let mut r = HeadReader::new(1024, 8);
+        let mut r = HeadReader::<RequestError>::new(1024, 8);
         let head = feed_bytewise(&mut r, b"GET / HTTP/1.1\nHost: a\n\nrest")
             .unwrap()
             .unwrap();
@@ -402,23 +463,24 @@ mod tests {
 
     #[test]
     fn leading_blank_line_does_not_end_an_empty_head() {
-        let mut r = HeadReader::new(1024, 8);
+        let mut r = HeadReader::<RequestError>::new(1024, 8);
         assert!(r.receive(b"\r\nGET").unwrap().is_none());
     }
 
     #[test]
     fn size_cap_counts_the_whole_head_and_is_sticky() {
         let head = b"GET / HTTP/1.1\r\n\r\n";
-        let mut exact = HeadReader::new(head.len(), 8);
+        let mut exact = HeadReader::<RequestError>::new(head.len(), 8);
         assert!(exact.receive(head).unwrap().is_some());
-        let mut short = HeadReader::new(head.len() - 1, 8);
-        assert_eq!(short.receive(head).unwrap_err(), HandshakeError::TooLarge);
-        assert_eq!(short.receive(b"").unwrap_err(), HandshakeError::TooLarge);
+        let mut short = HeadReader::<RequestError>::new(head.len() - 1, 8);
+        let too_large = RequestError::TooLarge;
+        assert_eq!(short.receive(head).unwrap_err(), too_large);
+        assert_eq!(short.receive(b"").unwrap_err(), too_large);
     }
 
     #[test]
     fn header_cap_fails_on_the_first_extra_header_line() {
-        let mut r = HeadReader::new(1 << 20, 2);
+        let mut r = HeadReader::<ResponseError>::new(1 << 20, 2);
         assert!(
             r.receive(b"GET / HTTP/1.1\r\na: 1\r\nb: 2\r\n")
                 .unwrap()
@@ -426,7 +488,7 @@ mod tests {
         );
         assert_eq!(
             r.receive(b"c: 3\r\n").unwrap_err(),
-            HandshakeError::TooManyHeaders
+            ResponseError::TooManyHeaders
         );
     }
 
@@ -440,7 +502,7 @@ mod tests {
     #[test]
     fn quoted_list_splits_on_top_level_commas_only() {
         let mut out = Vec::new();
-        split_quoted_list(br#"a; p="x,\"y", b ,c; q=1"#, |e| {
+        split_quoted_list(br#"a; p="x,\"y", b ,c; q=1"#, (), |e| {
             out.push(e);
             Ok(())
         })
@@ -450,8 +512,8 @@ mod tests {
 
     #[test]
     fn quoted_list_rejects_unclosed_quote() {
-        let r = split_quoted_list(br#"a; b="\c\c\c"#, |_| Ok(()));
-        assert_eq!(r, Err(HandshakeError::InvalidExtension));
+        let r = split_quoted_list(br#"a; b="\c\c\c"#, "unclosed", |_| Ok(()));
+        assert_eq!(r, Err("unclosed"));
     }
 
     #[test]

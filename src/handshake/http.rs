@@ -2,8 +2,43 @@
 
 use alloc::vec::Vec;
 
-use super::HandshakeError;
+use super::error::answer::PLAIN_REFUSAL;
 use super::head::{is_field_value, is_token};
+use super::{HandshakeError, Misuse, RequestError};
+
+impl RequestError {
+    /// The complete HTTP/1.1 response a server sends for this error: the
+    /// status line, [`response_headers`](Self::response_headers),
+    /// `Content-Length` and [`response_body`](Self::response_body). Close
+    /// the transport once it is written.
+    ///
+    /// ```
+    /// use rfc6455::handshake::RequestError;
+    ///
+    /// let response = RequestError::HttpVersion.response();
+    /// let text = String::from_utf8(response).unwrap();
+    /// assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+    /// assert!(text.contains("\r\nUpgrade: websocket\r\n"));
+    /// assert!(text.contains("proxy_http_version 1.1"));
+    /// ```
+    #[must_use]
+    pub fn response(&self) -> Vec<u8> {
+        response(
+            self.status(),
+            self.response_headers(),
+            self.response_body().as_bytes(),
+        )
+    }
+}
+
+impl HandshakeError {
+    /// The [`RequestError::response`] to send, or `None` if this is not a
+    /// request error.
+    #[must_use]
+    pub fn response(&self) -> Option<Vec<u8>> {
+        self.request().map(RequestError::response)
+    }
+}
 
 /// A complete HTTP/1.1 response rejecting a handshake: the status line (with
 /// a standard reason phrase), `Content-Type: text/plain; charset=utf-8`,
@@ -19,12 +54,12 @@ use super::head::{is_field_value, is_token};
 /// ```
 #[must_use]
 pub fn reject(status: u16, body: &[u8]) -> Vec<u8> {
-    response(status, &[], body)
+    response(status, PLAIN_REFUSAL, body)
 }
 
-/// [`reject`] with extra header fields, which the caller (this crate)
-/// guarantees are well formed.
-pub(crate) fn response(status: u16, extra: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
+/// A response with these header fields, which the caller (this crate)
+/// guarantees are well formed, then `Content-Length` and `body`.
+fn response(status: u16, fields: &[(&str, &str)], body: &[u8]) -> Vec<u8> {
     let status = if (100..=999).contains(&status) {
         status
     } else {
@@ -32,13 +67,11 @@ pub(crate) fn response(status: u16, extra: &[(&str, &str)], body: &[u8]) -> Vec<
     };
     let mut out = Vec::with_capacity(160 + body.len());
     status_line(&mut out, status);
-    for (name, value) in extra {
+    for (name, value) in fields {
         field(&mut out, name, value.as_bytes());
     }
-    field(&mut out, "Content-Type", b"text/plain; charset=utf-8");
     let mut digits = [0u8; 20];
     field(&mut out, "Content-Length", decimal(body.len(), &mut digits));
-    field(&mut out, "Connection", b"close");
     out.extend_from_slice(b"\r\n");
     out.extend_from_slice(body);
     out
@@ -81,18 +114,14 @@ pub(crate) fn list_field<S: AsRef<str>>(out: &mut Vec<u8>, name: &str, values: &
 /// Checks a header a caller wants to add: `name` must be a token not in
 /// `reserved` (compared case-insensitively), `value` must not contain CR,
 /// LF, NUL or other control characters except HTAB.
-pub(crate) fn check_extra_header(
-    name: &str,
-    value: &str,
-    reserved: &[&str],
-) -> Result<(), HandshakeError> {
+pub(crate) fn check_extra_header(name: &str, value: &str, reserved: &[&str]) -> Result<(), Misuse> {
     let ok = is_token(name.as_bytes())
         && is_field_value(value.as_bytes())
         && !reserved.iter().any(|r| r.eq_ignore_ascii_case(name));
     if ok {
         Ok(())
     } else {
-        Err(HandshakeError::InvalidHeader)
+        Err(Misuse::InvalidHeader)
     }
 }
 
@@ -155,6 +184,7 @@ fn reason(status: u16) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use alloc::string::String;
 
     #[test]
     fn reject_writes_a_complete_response() {
@@ -162,7 +192,7 @@ mod tests {
         assert_eq!(
             r,
             b"HTTP/1.1 404 Not Found\r\nContent-Type: text/plain; charset=utf-8\r\n\
-              Content-Length: 4\r\nConnection: close\r\n\r\nnope"
+              Connection: close\r\nContent-Length: 4\r\n\r\nnope"
         );
     }
 
@@ -186,5 +216,72 @@ mod tests {
         assert!(check_extra_header("X", "a\r\nEvil: 1", &[]).is_err());
         assert!(check_extra_header("Bad Name", "a", &[]).is_err());
         assert!(check_extra_header("upgrade", "h2c", &["Upgrade"]).is_err());
+    }
+
+    fn response_text(error: RequestError) -> String {
+        String::from_utf8(error.response()).unwrap()
+    }
+
+    #[test]
+    fn every_response_has_its_status_and_connection_close() {
+        let text = response_text(RequestError::UnsupportedVersion);
+        assert!(text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"));
+        assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"));
+        assert!(response_text(RequestError::NotGet).contains("\r\nAllow: GET\r\n"));
+        assert!(response_text(RequestError::TooLarge).starts_with("HTTP/1.1 431 "));
+        assert_eq!(
+            HandshakeError::from(Misuse::AlreadyComplete).response(),
+            None
+        );
+    }
+
+    #[test]
+    fn requests_that_are_not_upgrades_get_426_with_upgrade_websocket_and_a_proxy_hint() {
+        for (error, named) in [
+            (RequestError::MissingUpgrade, "Upgrade header"),
+            (RequestError::HttpVersion, "HTTP version"),
+        ] {
+            let text = response_text(error);
+            assert!(
+                text.starts_with("HTTP/1.1 426 Upgrade Required\r\n"),
+                "{text}"
+            );
+            assert!(text.contains("\r\nUpgrade: websocket\r\n"), "{text}");
+            assert!(
+                text.contains("\r\nConnection: upgrade, close\r\n"),
+                "{text}"
+            );
+            // The version this end speaks, so a client that sent it knows
+            // its upgrade was lost on the way.
+            assert!(text.contains("\r\nSec-WebSocket-Version: 13\r\n"), "{text}");
+            let body = &text[text.find("\r\n\r\n").unwrap() + 4..];
+            assert!(
+                body.starts_with("Upgrade Required: this is a WebSocket endpoint"),
+                "{body}"
+            );
+            assert!(body.contains(named), "{body}");
+            assert!(body.contains("HTTP/1.0"), "{body}");
+            assert!(body.contains("proxy_http_version 1.1;"), "{body}");
+            assert!(
+                body.contains("proxy_set_header Upgrade $http_upgrade;"),
+                "{body}"
+            );
+            assert!(
+                body.contains("proxy_set_header Connection \"upgrade\";"),
+                "{body}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_connection_upgrade_stays_400_with_its_display_as_the_body() {
+        let error = RequestError::MissingConnectionUpgrade;
+        let text = response_text(error);
+        assert!(text.starts_with("HTTP/1.1 400 Bad Request\r\n"), "{text}");
+        assert!(!text.contains("Upgrade: websocket"), "{text}");
+        assert!(
+            text.ends_with(&alloc::format!("\r\n\r\n{error}\n")),
+            "{text}"
+        );
     }
 }

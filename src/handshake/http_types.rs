@@ -3,8 +3,8 @@
 //!
 //! The rules and the negotiation (subprotocol, extensions,
 //! permessage-deflate from [`Config::deflate`](crate::Config)) are those of
-//! the HTTP/1.1 handshake in [`server`](super::server) and
-//! [`client`](super::client), run over an [`http::HeaderMap`]; only the
+//! the HTTP/1.1 handshake's [`ServerHandshake`](super::ServerHandshake) and
+//! [`ClientHandshake`](super::ClientHandshake), run over an [`http::HeaderMap`]; only the
 //! carrier differs. Two front doors share these types:
 //!
 //! - an HTTP/1.1 upgrade (`GET` + `Upgrade: websocket`, answered with
@@ -51,12 +51,15 @@ use alloc::boxed::Box;
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 
+use bytes::Bytes;
 use http::header::{self, HeaderMap, HeaderName, HeaderValue};
 use http::{Method, StatusCode, Uri, Version};
 
 use super::client::{ClientRequest, Offers};
 use super::negotiate::{Agreed, ClientOffer};
-use super::{Accept, HandshakeError, accept_key, rules};
+use super::{
+    Accept, HandshakeError, HeaderField, Misuse, RequestError, ResponseError, accept_key, rules,
+};
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::random::RandomSource;
@@ -86,7 +89,7 @@ impl WebSocketRequest {
     /// `Host`, `Upgrade: websocket`, `Connection: upgrade`, no body,
     /// `Sec-WebSocket-Version: 13`, a valid `Sec-WebSocket-Key`, well-formed
     /// subprotocol and extension offers. An HTTP/2 or HTTP/3 request fails
-    /// with [`HandshakeError::HttpVersion`]: those use
+    /// with [`RequestError::HttpVersion`]: those use
     /// [`extended_connect`](Self::extended_connect).
     ///
     /// The request's body is not looked at (hyper hands the request with its
@@ -94,7 +97,7 @@ impl WebSocketRequest {
     pub fn upgrade<B>(
         request: &http::Request<B>,
         config: Config,
-    ) -> Result<WebSocketRequest, HandshakeError> {
+    ) -> Result<WebSocketRequest, RequestError> {
         upgrade(
             request.method(),
             request.uri(),
@@ -108,7 +111,7 @@ impl WebSocketRequest {
     pub fn upgrade_parts(
         parts: &http::request::Parts,
         config: Config,
-    ) -> Result<WebSocketRequest, HandshakeError> {
+    ) -> Result<WebSocketRequest, RequestError> {
         upgrade(
             &parts.method,
             &parts.uri,
@@ -124,7 +127,7 @@ impl WebSocketRequest {
         version: Version,
         headers: &HeaderMap,
         config: Config,
-    ) -> Result<WebSocketRequest, HandshakeError> {
+    ) -> Result<WebSocketRequest, RequestError> {
         rules::require_version(headers)?;
         let text = |b: &[u8]| core::str::from_utf8(b).unwrap_or_default().to_string();
         let origin = rules::origin(headers)?.map(text);
@@ -138,6 +141,13 @@ impl WebSocketRequest {
             extensions: extensions.into_iter().map(text).collect(),
             config: Box::new(config),
         })
+    }
+
+    /// Gives the accepted connection `config` instead of the one the request
+    /// was checked with (the checks do not depend on it).
+    pub fn with_config(mut self, config: Config) -> WebSocketRequest {
+        *self.config = config;
+        self
     }
 
     /// Whether the request is an extended CONNECT (HTTP/2 or HTTP/3), which
@@ -186,7 +196,7 @@ impl WebSocketRequest {
         &self,
         config: &crate::deflate::DeflateConfig,
     ) -> Option<crate::deflate::DeflateParams> {
-        crate::deflate::server_negotiate(config, self.extensions()).map(|(params, _)| params)
+        super::deflate::server_negotiate(config, self.extensions()).map(|(params, _)| params)
     }
 
     /// Accepts the request: returns the response to send — `101 Switching
@@ -196,13 +206,10 @@ impl WebSocketRequest {
     /// `deflate` feature, compresses as negotiated), exactly as
     /// [`Request::accept`](super::Request::accept) does.
     ///
-    /// Fails with [`HandshakeError::ProtocolNotOffered`],
-    /// [`HandshakeError::ExtensionNotOffered`] or
-    /// [`HandshakeError::InvalidHeader`] as that method does.
-    pub fn accept(
-        self,
-        accept: Accept,
-    ) -> Result<(http::Response<()>, Connection), HandshakeError> {
+    /// Fails with [`Misuse::ProtocolNotOffered`],
+    /// [`Misuse::ExtensionNotOffered`] or
+    /// [`Misuse::InvalidHeader`] as that method does.
+    pub fn accept(self, accept: Accept) -> Result<(http::Response<()>, Connection), Misuse> {
         let protocols: Vec<&str> = self.protocols().collect();
         let extensions: Vec<&str> = self.extensions().collect();
         let agreed = Agreed::new(accept, &protocols, &extensions, &self.config)?;
@@ -230,6 +237,59 @@ impl WebSocketRequest {
     }
 }
 
+impl RequestError {
+    /// The answer to this error as an `http::Response`, for a server whose
+    /// HTTP is hyper's, axum's or h2's: the status, header fields and body
+    /// of the HTTP/1.1 [`response`](Self::response) (426 with
+    /// `Upgrade: websocket`, `Sec-WebSocket-Version: 13` for a version
+    /// mismatch, ...; see [`response_headers`](Self::response_headers)),
+    /// with the body's framing (`Content-Length`) left to the HTTP library.
+    ///
+    /// Give the request's `version`: over HTTP/2 and HTTP/3 the
+    /// connection-specific fields (`Connection`, `Upgrade`), which those
+    /// versions forbid (RFC 9113 section 8.2.2), are left out.
+    ///
+    /// ```
+    /// use rfc6455::handshake::http_types::WebSocketRequest;
+    /// use rfc6455::Config;
+    ///
+    /// // A plain GET to the WebSocket route: answer 426.
+    /// let request = http::Request::get("/chat").header("host", "example.com").body(()).unwrap();
+    /// let error = WebSocketRequest::upgrade(&request, Config::default()).unwrap_err();
+    /// let response = error.to_http_response(request.version());
+    /// assert_eq!(response.status(), 426);
+    /// assert_eq!(response.headers()["upgrade"], "websocket");
+    /// ```
+    #[must_use]
+    pub fn to_http_response(&self, version: Version) -> http::Response<Bytes> {
+        let mut response = http::Response::new(Bytes::from(self.response_body()));
+        *response.status_mut() =
+            StatusCode::from_u16(self.status()).unwrap_or(StatusCode::BAD_REQUEST);
+        let connection_specific = [header::CONNECTION, header::UPGRADE];
+        let multiplexed = version >= Version::HTTP_2;
+        let headers = response.headers_mut();
+        for (name, value) in self.response_headers() {
+            let Ok(name) = HeaderName::from_bytes(name.as_bytes()) else {
+                continue;
+            };
+            if multiplexed && connection_specific.contains(&name) {
+                continue;
+            }
+            headers.append(name, HeaderValue::from_static(value));
+        }
+        response
+    }
+}
+
+impl HandshakeError {
+    /// The [`RequestError::to_http_response`] to send, or `None` if this is
+    /// not a request error.
+    #[must_use]
+    pub fn to_http_response(&self, version: Version) -> Option<http::Response<Bytes>> {
+        self.request().map(|e| e.to_http_response(version))
+    }
+}
+
 /// The checks of an HTTP/1.1 upgrade request.
 fn upgrade(
     method: &Method,
@@ -237,20 +297,20 @@ fn upgrade(
     version: Version,
     headers: &HeaderMap,
     config: Config,
-) -> Result<WebSocketRequest, HandshakeError> {
+) -> Result<WebSocketRequest, RequestError> {
     if version != Version::HTTP_11 {
-        return Err(HandshakeError::HttpVersion);
+        return Err(RequestError::HttpVersion);
     }
     if method != Method::GET {
-        return Err(HandshakeError::NotGet);
+        return Err(RequestError::NotGet);
     }
     // Origin form or absolute form, not CONNECT's authority form or `*`.
     if uri.path_and_query().is_none() || !uri.path().starts_with('/') {
-        return Err(HandshakeError::InvalidUri);
+        return Err(RequestError::InvalidTarget);
     }
     rules::host(headers)?;
-    rules::require_upgrade(headers)?;
-    rules::forbid_body(headers)?;
+    rules::require_upgrade::<RequestError>(headers)?;
+    rules::forbid_body::<RequestError>(headers)?;
     rules::require_version(headers)?;
     let key = core::str::from_utf8(rules::client_key(headers)?)
         .unwrap_or_default()
@@ -265,7 +325,7 @@ pub(super) fn write_negotiated(
     protocol: Option<&str>,
     extensions: &[String],
     extra: &[(String, String)],
-) -> Result<(), HandshakeError> {
+) -> Result<(), Misuse> {
     if let Some(p) = protocol {
         headers.insert(header::SEC_WEBSOCKET_PROTOCOL, value(p)?);
     }
@@ -276,16 +336,15 @@ pub(super) fn write_negotiated(
         );
     }
     for (name, v) in extra {
-        let name =
-            HeaderName::from_bytes(name.as_bytes()).map_err(|_| HandshakeError::InvalidHeader)?;
+        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Misuse::InvalidHeader)?;
         headers.append(name, value(v)?);
     }
     Ok(())
 }
 
 /// A header value from text the builders checked (no CR, LF, NUL).
-fn value(text: &str) -> Result<HeaderValue, HandshakeError> {
-    HeaderValue::from_bytes(text.as_bytes()).map_err(|_| HandshakeError::InvalidHeader)
+fn value(text: &str) -> Result<HeaderValue, Misuse> {
+    HeaderValue::from_bytes(text.as_bytes()).map_err(|_| Misuse::InvalidHeader)
 }
 
 /// What a client checks the server's `http::Response` against, after sending
@@ -306,14 +365,14 @@ impl HttpHandshake {
     /// HTTP/1.1 upgrade, `101` with `Upgrade: websocket`, `Connection:
     /// upgrade` and the right `Sec-WebSocket-Accept`; for an extended
     /// CONNECT, a 2xx (servers send `200`) without those headers (else
-    /// [`HandshakeError::ForbiddenHeader`]). Either way at most one offered
+    /// [`ResponseError::ForbiddenHeader`]). Either way at most one offered
     /// subprotocol, only offered extensions, and a permessage-deflate answer
     /// that fits the offer.
     ///
-    /// Any other status fails with [`HandshakeError::Rejected`]; its headers
+    /// Any other status fails with [`ResponseError::Rejected`]; its headers
     /// (`Location`, `WWW-Authenticate`) are in the response you hold. The
     /// connection masks with the random source the request was made with.
-    pub fn finish<B>(self, response: &http::Response<B>) -> Result<Connection, HandshakeError> {
+    pub fn finish<B>(self, response: &http::Response<B>) -> Result<Connection, ResponseError> {
         self.finish_parts(response.status(), response.headers())
     }
 
@@ -322,25 +381,29 @@ impl HttpHandshake {
         self,
         status: StatusCode,
         headers: &HeaderMap,
-    ) -> Result<Connection, HandshakeError> {
+    ) -> Result<Connection, ResponseError> {
         match &self.expected_accept {
             Some(expected) => {
                 if status != StatusCode::SWITCHING_PROTOCOLS {
-                    return Err(HandshakeError::Rejected(status.as_u16()));
+                    return Err(ResponseError::Rejected(status.as_u16()));
                 }
-                rules::require_upgrade(headers)?;
-                let accept = rules::single(headers, "Sec-WebSocket-Accept")?
-                    .ok_or(HandshakeError::InvalidAcceptKey)?;
+                rules::require_upgrade::<ResponseError>(headers)?;
+                let accept =
+                    rules::single::<ResponseError>(headers, HeaderField::SecWebSocketAccept)?
+                        .ok_or(ResponseError::InvalidAcceptKey)?;
                 if super::head::trim_ows(accept) != expected.as_bytes() {
-                    return Err(HandshakeError::InvalidAcceptKey);
+                    return Err(ResponseError::InvalidAcceptKey);
                 }
             }
             None => {
                 // RFC 8441 section 5 counts any 2xx; servers send 200.
                 if !status.is_success() {
-                    return Err(HandshakeError::Rejected(status.as_u16()));
+                    return Err(ResponseError::Rejected(status.as_u16()));
                 }
-                super::extended_connect::forbid_http1_fields(headers, "Sec-WebSocket-Accept")?;
+                super::extended_connect::forbid_http1_fields::<ResponseError>(
+                    headers,
+                    HeaderField::SecWebSocketAccept,
+                )?;
             }
         }
         let answer = self.offer.check_answer(headers)?;
@@ -357,10 +420,7 @@ impl ClientRequest {
     ///
     /// Its URI is the resource (origin form), as hyper's HTTP/1.1 client
     /// wants it. Fails if a builder method was given a refused value.
-    pub fn into_http(
-        self,
-        config: Config,
-    ) -> Result<(http::Request<()>, HttpHandshake), HandshakeError> {
+    pub fn into_http(self, config: Config) -> Result<(http::Request<()>, HttpHandshake), Misuse> {
         let mut nonce = [0u8; 16];
         crate::random::OsRandomOnce.fill_bytes(&mut nonce);
         self.http_request(nonce, config, Box::new(crate::random::OsRandom::new()))
@@ -372,7 +432,7 @@ impl ClientRequest {
         self,
         config: Config,
         mut random: Box<dyn RandomSource>,
-    ) -> Result<(http::Request<()>, HttpHandshake), HandshakeError> {
+    ) -> Result<(http::Request<()>, HttpHandshake), Misuse> {
         let mut nonce = [0u8; 16];
         random.fill_bytes(&mut nonce);
         self.http_request(nonce, config, random)
@@ -383,7 +443,7 @@ impl ClientRequest {
         nonce: [u8; 16],
         config: Config,
         random: Box<dyn RandomSource>,
-    ) -> Result<(http::Request<()>, HttpHandshake), HandshakeError> {
+    ) -> Result<(http::Request<()>, HttpHandshake), Misuse> {
         let (offers, offer) = self.prepare(config, random)?;
         let key = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, nonce);
         let mut request = offers_request(&offers, Method::GET, Version::HTTP_11, None)?;
@@ -408,7 +468,7 @@ pub(super) fn offers_request(
     method: Method,
     version: Version,
     scheme: Option<&str>,
-) -> Result<http::Request<()>, HandshakeError> {
+) -> Result<http::Request<()>, Misuse> {
     let uri = match scheme {
         None => Uri::try_from(offers.resource.as_str()).ok(),
         Some(scheme) => Uri::builder()
@@ -418,7 +478,7 @@ pub(super) fn offers_request(
             .build()
             .ok(),
     }
-    .ok_or(HandshakeError::InvalidUri)?;
+    .ok_or(Misuse::InvalidUrl)?;
     let mut request = http::Request::new(());
     *request.method_mut() = method;
     *request.uri_mut() = uri;

@@ -14,7 +14,7 @@ use alloc::vec::Vec;
 
 use super::head::{extension_name, is_token, split_quoted_list};
 use super::rules::{self, Fields};
-use super::{Accept, HandshakeError};
+use super::{Accept, Misuse, ResponseError};
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::random::RandomSource;
@@ -41,14 +41,14 @@ impl Agreed {
         protocols: &[&str],
         extensions: &[&str],
         config: &Config,
-    ) -> Result<Agreed, HandshakeError> {
+    ) -> Result<Agreed, Misuse> {
         if let Some(e) = accept.error {
             return Err(e);
         }
         if let Some(p) = &accept.protocol
             && !protocols.contains(&p.as_str())
         {
-            return Err(HandshakeError::ProtocolNotOffered);
+            return Err(Misuse::ProtocolNotOffered);
         }
         let mut by_hand = false;
         for extension in &accept.extensions {
@@ -65,7 +65,7 @@ impl Agreed {
         #[cfg(feature = "deflate")]
         if !by_hand
             && let Some((params, element)) =
-                crate::deflate::server_negotiate(&config.deflate, extensions.iter().copied())
+                super::deflate::server_negotiate(&config.deflate, extensions.iter().copied())
         {
             agreed.extensions.push(element);
             agreed.deflate = Some(params);
@@ -93,19 +93,20 @@ impl Agreed {
 /// Checks one [`Accept::extension`] value: each of its elements must be
 /// well formed and named among the `offered` elements. Returns whether one
 /// is permessage-deflate.
-fn check_accepted(extension: &str, offered: &[&str]) -> Result<bool, HandshakeError> {
+fn check_accepted(extension: &str, offered: &[&str]) -> Result<bool, Misuse> {
     let mut elements = 0;
     #[cfg_attr(not(feature = "deflate"), allow(unused_mut))]
     let mut deflate = false;
-    split_quoted_list(extension.as_bytes(), |element| {
+    // An unclosed quote in what the server writes is the caller's fault.
+    split_quoted_list(extension.as_bytes(), Misuse::InvalidHeader, |element| {
         elements += 1;
         let name = extension_name(element);
         if !is_token(name) {
-            return Err(HandshakeError::InvalidHeader);
+            return Err(Misuse::InvalidHeader);
         }
         #[cfg(feature = "deflate")]
         {
-            deflate |= crate::deflate::is_permessage_deflate(element);
+            deflate |= super::deflate::is_permessage_deflate(element);
         }
         let was_offered = offered
             .iter()
@@ -113,16 +114,11 @@ fn check_accepted(extension: &str, offered: &[&str]) -> Result<bool, HandshakeEr
         if was_offered {
             Ok(())
         } else {
-            Err(HandshakeError::ExtensionNotOffered)
+            Err(Misuse::ExtensionNotOffered)
         }
-    })
-    .map_err(|e| match e {
-        // An unclosed quote in what the server writes is the caller's fault.
-        HandshakeError::InvalidExtension => HandshakeError::InvalidHeader,
-        e => e,
     })?;
     if elements == 0 {
-        return Err(HandshakeError::InvalidHeader);
+        return Err(Misuse::InvalidHeader);
     }
     Ok(deflate)
 }
@@ -163,7 +159,7 @@ impl ClientOffer {
     /// Checks the subprotocol and extensions a response accepts against the
     /// offer, and the permessage-deflate parameters if the handshake made
     /// that offer.
-    pub fn check_answer<'a, F: Fields>(&self, fields: &'a F) -> Result<Answer<'a>, HandshakeError> {
+    pub fn check_answer<'a, F: Fields>(&self, fields: &'a F) -> Result<Answer<'a>, ResponseError> {
         let protocol = rules::selected_protocol(fields, &self.protocols)?;
         #[cfg(feature = "deflate")]
         let mut deflate = None;
@@ -174,7 +170,7 @@ impl ClientOffer {
                 .iter()
                 .any(|o| o.eq_ignore_ascii_case(name))
             {
-                return Err(HandshakeError::ExtensionNotOffered);
+                return Err(ResponseError::ExtensionNotOffered);
             }
             #[cfg(feature = "deflate")]
             self.accept_deflate(element, &mut deflate)?;
@@ -195,18 +191,18 @@ impl ClientOffer {
         &self,
         element: &[u8],
         negotiated: &mut Option<crate::deflate::DeflateParams>,
-    ) -> Result<(), HandshakeError> {
+    ) -> Result<(), ResponseError> {
         let Some(offered) = &self.deflate else {
             return Ok(());
         };
-        if !crate::deflate::is_permessage_deflate(element) {
+        if !super::deflate::is_permessage_deflate(element) {
             return Ok(());
         }
         if negotiated.is_some() {
-            return Err(HandshakeError::InvalidDeflateParams);
+            return Err(ResponseError::InvalidDeflateParams);
         }
-        let text = core::str::from_utf8(element).map_err(|_| HandshakeError::InvalidExtension)?;
-        *negotiated = Some(crate::deflate::client_accept(offered, text)?);
+        let text = core::str::from_utf8(element).map_err(|_| ResponseError::InvalidExtension)?;
+        *negotiated = Some(super::deflate::client_accept(offered, text)?);
         Ok(())
     }
 
@@ -248,11 +244,7 @@ impl ClientOffer {
 mod tests {
     use super::*;
 
-    fn agree(
-        accept: Accept,
-        protocols: &[&str],
-        extensions: &[&str],
-    ) -> Result<Agreed, HandshakeError> {
+    fn agree(accept: Accept, protocols: &[&str], extensions: &[&str]) -> Result<Agreed, Misuse> {
         Agreed::new(accept, protocols, extensions, &Config::default())
     }
 
@@ -262,7 +254,7 @@ mod tests {
         assert_eq!(agreed.protocol.as_deref(), Some("b"));
         assert_eq!(
             agree(Accept::default().protocol("c"), &["a"], &[]).unwrap_err(),
-            HandshakeError::ProtocolNotOffered
+            Misuse::ProtocolNotOffered
         );
     }
 
@@ -271,10 +263,10 @@ mod tests {
         let offered = ["x-ext; a=1"];
         assert!(agree(Accept::default().extension("X-Ext; b"), &[], &offered).is_ok());
         for (element, error) in [
-            ("y-ext", HandshakeError::ExtensionNotOffered),
-            ("x-ext; a=\"1", HandshakeError::InvalidHeader),
-            (" , ", HandshakeError::InvalidHeader),
-            ("x ext", HandshakeError::InvalidHeader),
+            ("y-ext", Misuse::ExtensionNotOffered),
+            ("x-ext; a=\"1", Misuse::InvalidHeader),
+            (" , ", Misuse::InvalidHeader),
+            ("x ext", Misuse::InvalidHeader),
         ] {
             let result = agree(Accept::default().extension(element), &[], &offered);
             assert_eq!(result.unwrap_err(), error, "{element}");

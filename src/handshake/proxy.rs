@@ -35,7 +35,7 @@ use alloc::vec::Vec;
 use base64::Engine;
 
 use super::head::HeadReader;
-use super::{HandshakeError, Rejection, http};
+use super::{HandshakeError, Misuse, Rejection, ResponseError, http};
 
 /// Request headers the CONNECT request writes itself.
 const RESERVED_HEADERS: &[&str] = &["Host", "Proxy-Authorization", "Content-Length"];
@@ -61,7 +61,7 @@ pub struct ConnectRequest {
     headers: Vec<(String, String)>,
     max_size: usize,
     max_headers: usize,
-    error: Option<HandshakeError>,
+    error: Option<Misuse>,
 }
 
 impl core::fmt::Debug for ConnectRequest {
@@ -83,7 +83,7 @@ impl ConnectRequest {
     ///
     /// A host that is empty, or holds a space, a control character, `/`,
     /// `@`, `?` or `#`, makes [`start`](Self::start) fail with
-    /// [`HandshakeError::InvalidUri`].
+    /// [`Misuse::InvalidUrl`].
     pub fn new(host: &str, port: u16) -> Self {
         let valid = if host.contains(':') {
             host.parse::<core::net::Ipv6Addr>().is_ok()
@@ -109,7 +109,7 @@ impl ConnectRequest {
             headers: Vec::new(),
             max_size: DEFAULT_MAX_SIZE,
             max_headers: DEFAULT_MAX_HEADERS,
-            error: (!valid).then_some(HandshakeError::InvalidUri),
+            error: (!valid).then_some(Misuse::InvalidUrl),
         }
     }
 
@@ -143,8 +143,8 @@ impl ConnectRequest {
 
     /// Caps the proxy's response head: `max_size` bytes and `max_headers`
     /// header fields (defaults 16 KiB and 64). Past them, reading fails
-    /// with [`HandshakeError::TooLarge`] or
-    /// [`HandshakeError::TooManyHeaders`].
+    /// with [`ResponseError::TooLarge`] or
+    /// [`ResponseError::TooManyHeaders`].
     pub fn limits(mut self, max_size: usize, max_headers: usize) -> Self {
         self.max_size = max_size;
         self.max_headers = max_headers;
@@ -154,7 +154,7 @@ impl ConnectRequest {
     /// Writes the request. Returns the bytes to send to the proxy and the
     /// state that reads its answer. Fails if a builder method was given a
     /// refused value.
-    pub fn start(self) -> Result<(Vec<u8>, ConnectHandshake), HandshakeError> {
+    pub fn start(self) -> Result<(Vec<u8>, ConnectHandshake), Misuse> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -180,7 +180,7 @@ impl ConnectRequest {
 /// Reads a proxy's answer to a CONNECT request.
 #[derive(Debug)]
 pub struct ConnectHandshake {
-    reader: HeadReader,
+    reader: HeadReader<ResponseError>,
 }
 
 impl ConnectHandshake {
@@ -195,8 +195,12 @@ impl ConnectHandshake {
     /// target), with its headers and the start of its body. `Err(_)`: a
     /// malformed or oversized head; close the transport. Errors repeat on
     /// later calls; after an answer was returned, later calls fail with
-    /// [`HandshakeError::AlreadyComplete`].
+    /// [`Misuse::AlreadyComplete`] (the only error that is not a
+    /// [`ResponseError`]).
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<ProxyResponse>, HandshakeError> {
+        if self.reader.is_done() {
+            return Err(Misuse::AlreadyComplete.into());
+        }
         let Some(raw) = self.reader.receive(bytes)? else {
             return Ok(None);
         };
@@ -204,7 +208,7 @@ impl ConnectHandshake {
         // version the parser does not know is just malformed.
         let response = raw.into_response().map_err(|e| {
             self.reader.fail(match e {
-                HandshakeError::HttpVersion => HandshakeError::InvalidHttp,
+                ResponseError::HttpVersion => ResponseError::InvalidHttp,
                 other => other,
             })
         })?;
@@ -293,13 +297,13 @@ mod tests {
         for host in ["", "a:b", "a b", "a/b", "u@h", "h?x", "[::1]", "a\r\nX: y"] {
             assert_eq!(
                 ConnectRequest::new(host, 1).start().unwrap_err(),
-                HandshakeError::InvalidUri,
+                Misuse::InvalidUrl,
                 "{host:?}"
             );
         }
         for (name, value) in [("Host", "x"), ("proxy-authorization", "x"), ("X", "a\nb")] {
             let request = ConnectRequest::new("h", 1).header(name, value);
-            assert_eq!(request.start().unwrap_err(), HandshakeError::InvalidHeader);
+            assert_eq!(request.start().unwrap_err(), Misuse::InvalidHeader);
         }
     }
 }

@@ -4,14 +4,16 @@
 //! The rules read fields through [`Fields`], which an HTTP/1.1 head and (with
 //! the `http` feature) an `http::HeaderMap` both implement, so the HTTP/1.1
 //! upgrade, its `http`-typed twin and extended CONNECT (RFC 8441, RFC 9220)
-//! refuse the same input with the same [`HandshakeError`].
+//! refuse the same input with the same [`RequestError`]. The checks both
+//! sides make are generic over the side's error ([`PeerFault`]).
 
 use alloc::vec::Vec;
 
-use super::HandshakeError;
 use super::head::{
-    Head, extension_name, is_field_value, is_token, list_elements, split_quoted_list, trim_ows,
+    Head, PeerFault, extension_name, is_field_value, is_token, list_elements, split_quoted_list,
+    trim_ows,
 };
+use super::{HeaderField, RequestError, ResponseError};
 
 /// Read access to header fields by name (ASCII case-insensitive).
 pub(crate) trait Fields {
@@ -33,14 +35,14 @@ impl Fields for ::http::HeaderMap {
 }
 
 /// The value of a field that may appear at most once.
-pub(crate) fn single<'a, F: Fields>(
-    fields: &'a F,
-    name: &'static str,
-) -> Result<Option<&'a [u8]>, HandshakeError> {
-    let mut values = fields.field_values(name);
+pub(crate) fn single<E: PeerFault>(
+    fields: &impl Fields,
+    name: HeaderField,
+) -> Result<Option<&[u8]>, E> {
+    let mut values = fields.field_values(name.as_str());
     let first = values.next();
     if values.next().is_some() {
-        return Err(HandshakeError::DuplicateHeader(name));
+        return Err(E::duplicate(name));
     }
     Ok(first)
 }
@@ -55,49 +57,49 @@ pub(crate) fn has_token<F: Fields>(fields: &F, name: &'static str, token: &str) 
 
 /// `Upgrade: websocket` and `Connection: upgrade`, on both sides of an
 /// HTTP/1.1 upgrade.
-pub(crate) fn require_upgrade<F: Fields>(fields: &F) -> Result<(), HandshakeError> {
+pub(crate) fn require_upgrade<E: PeerFault>(fields: &impl Fields) -> Result<(), E> {
     if !has_token(fields, "Upgrade", "websocket") {
-        return Err(HandshakeError::MissingUpgrade);
+        return Err(E::MISSING_UPGRADE);
     }
     if !has_token(fields, "Connection", "upgrade") {
-        return Err(HandshakeError::MissingConnectionUpgrade);
+        return Err(E::MISSING_CONNECTION_UPGRADE);
     }
     Ok(())
 }
 
 /// A request with a body: the body would be taken for frames.
-pub(crate) fn forbid_body<F: Fields>(fields: &F) -> Result<(), HandshakeError> {
+pub(crate) fn forbid_body<E: PeerFault>(fields: &impl Fields) -> Result<(), E> {
     let chunked = fields.field_values("Transfer-Encoding").next().is_some();
     if chunked
         || fields
             .field_values("Content-Length")
             .any(|v| trim_ows(v) != b"0")
     {
-        return Err(HandshakeError::InvalidHttp);
+        return Err(E::INVALID_HTTP);
     }
     Ok(())
 }
 
-/// Fails with [`HandshakeError::ForbiddenHeader`] if `name` is present.
+/// Fails with the side's `ForbiddenHeader(name)` if `name` is present.
 #[cfg(any(feature = "http", test))]
-pub(crate) fn forbid<F: Fields>(fields: &F, name: &'static str) -> Result<(), HandshakeError> {
-    match fields.field_values(name).next() {
-        Some(_) => Err(HandshakeError::ForbiddenHeader(name)),
+pub(crate) fn forbid<E: PeerFault>(fields: &impl Fields, name: HeaderField) -> Result<(), E> {
+    match fields.field_values(name.as_str()).next() {
+        Some(_) => Err(E::forbidden(name)),
         None => Ok(()),
     }
 }
 
 /// `Sec-WebSocket-Version: 13`, once.
-pub(crate) fn require_version<F: Fields>(fields: &F) -> Result<(), HandshakeError> {
-    match single(fields, "Sec-WebSocket-Version")? {
+pub(crate) fn require_version<F: Fields>(fields: &F) -> Result<(), RequestError> {
+    match single::<RequestError>(fields, HeaderField::SecWebSocketVersion)? {
         Some(v) if trim_ows(v) == b"13" => Ok(()),
-        _ => Err(HandshakeError::UnsupportedVersion),
+        _ => Err(RequestError::UnsupportedVersion),
     }
 }
 
 /// The client's `Sec-WebSocket-Key`: once, base64 of 16 bytes.
-pub(crate) fn client_key<F: Fields>(fields: &F) -> Result<&[u8], HandshakeError> {
-    let key = single(fields, "Sec-WebSocket-Key")?.ok_or(HandshakeError::MissingKey)?;
+pub(crate) fn client_key<F: Fields>(fields: &F) -> Result<&[u8], RequestError> {
+    let key = single(fields, HeaderField::SecWebSocketKey)?.ok_or(RequestError::MissingKey)?;
     let key = trim_ows(key);
     let mut decoded = [0u8; 18];
     let valid = key.len() == 24
@@ -109,41 +111,41 @@ pub(crate) fn client_key<F: Fields>(fields: &F) -> Result<&[u8], HandshakeError>
     if valid {
         Ok(key)
     } else {
-        Err(HandshakeError::InvalidKey)
+        Err(RequestError::InvalidKey)
     }
 }
 
 /// The `Host` field: once, not empty, UTF-8.
-pub(crate) fn host<F: Fields>(fields: &F) -> Result<&[u8], HandshakeError> {
-    let host = trim_ows(single(fields, "Host")?.ok_or(HandshakeError::MissingHost)?);
+pub(crate) fn host<F: Fields>(fields: &F) -> Result<&[u8], RequestError> {
+    let host = trim_ows(single(fields, HeaderField::Host)?.ok_or(RequestError::MissingHost)?);
     if host.is_empty() {
-        return Err(HandshakeError::MissingHost);
+        return Err(RequestError::MissingHost);
     }
     utf8(host)
 }
 
 /// The `Origin` field, if present: once, UTF-8.
-pub(crate) fn origin<F: Fields>(fields: &F) -> Result<Option<&[u8]>, HandshakeError> {
-    single(fields, "Origin")?
+pub(crate) fn origin<F: Fields>(fields: &F) -> Result<Option<&[u8]>, RequestError> {
+    single(fields, HeaderField::Origin)?
         .map(|v| utf8(trim_ows(v)))
         .transpose()
 }
 
-fn utf8(value: &[u8]) -> Result<&[u8], HandshakeError> {
+fn utf8(value: &[u8]) -> Result<&[u8], RequestError> {
     match core::str::from_utf8(value) {
         Ok(_) => Ok(value),
-        Err(_) => Err(HandshakeError::InvalidHttp),
+        Err(_) => Err(RequestError::InvalidHttp),
     }
 }
 
 /// The subprotocols a request offers, across all its
 /// `Sec-WebSocket-Protocol` lines; each must be a token.
-pub(crate) fn offered_protocols<F: Fields>(fields: &F) -> Result<Vec<&[u8]>, HandshakeError> {
+pub(crate) fn offered_protocols<F: Fields>(fields: &F) -> Result<Vec<&[u8]>, RequestError> {
     let mut protocols = Vec::new();
     for value in fields.field_values("Sec-WebSocket-Protocol") {
         for p in list_elements(value) {
             if !is_token(p) {
-                return Err(HandshakeError::InvalidProtocol);
+                return Err(RequestError::InvalidProtocol);
             }
             protocols.push(p);
         }
@@ -154,16 +156,16 @@ pub(crate) fn offered_protocols<F: Fields>(fields: &F) -> Result<Vec<&[u8]>, Han
 /// The extension elements a request offers (or a response accepts), across
 /// all `Sec-WebSocket-Extensions` lines; each must be UTF-8 text with a
 /// token for its name. `each` sees every element and may refuse it.
-pub(crate) fn extension_elements<'a, F: Fields>(
-    fields: &'a F,
-    mut each: impl FnMut(&'a [u8]) -> Result<(), HandshakeError>,
-) -> Result<Vec<&'a [u8]>, HandshakeError> {
+pub(crate) fn extension_elements<'a, E: PeerFault>(
+    fields: &'a impl Fields,
+    mut each: impl FnMut(&'a [u8]) -> Result<(), E>,
+) -> Result<Vec<&'a [u8]>, E> {
     let mut elements = Vec::new();
     for value in fields.field_values("Sec-WebSocket-Extensions") {
-        split_quoted_list(value, |element| {
+        split_quoted_list(value, E::INVALID_EXTENSION, |element| {
             let text = is_field_value(element) && core::str::from_utf8(element).is_ok();
             if !text || !is_token(extension_name(element)) {
-                return Err(HandshakeError::InvalidExtension);
+                return Err(E::INVALID_EXTENSION);
             }
             each(element)?;
             elements.push(element);
@@ -177,15 +179,15 @@ pub(crate) fn extension_elements<'a, F: Fields>(
 pub(crate) fn selected_protocol<'a, F: Fields>(
     fields: &'a F,
     offered: &[alloc::string::String],
-) -> Result<Option<&'a [u8]>, HandshakeError> {
+) -> Result<Option<&'a [u8]>, ResponseError> {
     let mut protocol = None;
     for value in fields.field_values("Sec-WebSocket-Protocol") {
         for p in list_elements(value) {
             if protocol.is_some() {
-                return Err(HandshakeError::InvalidProtocol);
+                return Err(ResponseError::InvalidProtocol);
             }
             if !offered.iter().any(|o| o.as_bytes() == p) {
-                return Err(HandshakeError::ProtocolNotOffered);
+                return Err(ResponseError::ProtocolNotOffered);
             }
             protocol = Some(p);
         }
@@ -212,7 +214,10 @@ mod tests {
     #[test]
     fn a_repeated_single_field_is_a_duplicate() {
         let f = Pairs(&[("Host", "a"), ("host", "b")]);
-        assert_eq!(host(&f), Err(HandshakeError::DuplicateHeader("Host")));
+        assert_eq!(
+            host(&f),
+            Err(RequestError::DuplicateHeader(HeaderField::Host))
+        );
     }
 
     #[test]
@@ -221,28 +226,31 @@ mod tests {
             ("Upgrade", "h2c, WebSocket"),
             ("Connection", "keep-alive, Upgrade"),
         ]);
-        assert_eq!(require_upgrade(&f), Ok(()));
+        assert_eq!(require_upgrade::<RequestError>(&f), Ok(()));
         let f = Pairs(&[("Upgrade", "websocket")]);
         assert_eq!(
             require_upgrade(&f),
-            Err(HandshakeError::MissingConnectionUpgrade)
+            Err(ResponseError::MissingConnectionUpgrade)
         );
         assert_eq!(
             require_upgrade(&Pairs(&[])),
-            Err(HandshakeError::MissingUpgrade)
+            Err(RequestError::MissingUpgrade)
         );
     }
 
     #[test]
     fn a_body_is_refused_but_an_empty_one_is_not() {
-        assert_eq!(forbid_body(&Pairs(&[("Content-Length", "0")])), Ok(()));
+        assert_eq!(
+            forbid_body::<RequestError>(&Pairs(&[("Content-Length", "0")])),
+            Ok(())
+        );
         assert_eq!(
             forbid_body(&Pairs(&[("Content-Length", "3")])),
-            Err(HandshakeError::InvalidHttp)
+            Err(RequestError::InvalidHttp)
         );
         assert_eq!(
             forbid_body(&Pairs(&[("Transfer-Encoding", "chunked")])),
-            Err(HandshakeError::InvalidHttp)
+            Err(ResponseError::InvalidHttp)
         );
     }
 
@@ -251,8 +259,8 @@ mod tests {
         let ok = Pairs(&[("Sec-WebSocket-Key", " dGhlIHNhbXBsZSBub25jZQ== ")]);
         assert_eq!(client_key(&ok), Ok(&b"dGhlIHNhbXBsZSBub25jZQ=="[..]));
         let short = Pairs(&[("Sec-WebSocket-Key", "AAAA")]);
-        assert_eq!(client_key(&short), Err(HandshakeError::InvalidKey));
-        assert_eq!(client_key(&Pairs(&[])), Err(HandshakeError::MissingKey));
+        assert_eq!(client_key(&short), Err(RequestError::InvalidKey));
+        assert_eq!(client_key(&Pairs(&[])), Err(RequestError::MissingKey));
     }
 
     #[test]
@@ -260,13 +268,10 @@ mod tests {
         let ok = Pairs(&[("Sec-WebSocket-Version", "13")]);
         assert_eq!(require_version(&ok), Ok(()));
         let old = Pairs(&[("Sec-WebSocket-Version", "8")]);
-        assert_eq!(
-            require_version(&old),
-            Err(HandshakeError::UnsupportedVersion)
-        );
+        assert_eq!(require_version(&old), Err(RequestError::UnsupportedVersion));
         assert_eq!(
             require_version(&Pairs(&[])),
-            Err(HandshakeError::UnsupportedVersion)
+            Err(RequestError::UnsupportedVersion)
         );
     }
 
@@ -278,10 +283,7 @@ mod tests {
         ]);
         assert_eq!(offered_protocols(&f).unwrap(), [&b"a"[..], b"b", b"c"]);
         let bad = Pairs(&[("Sec-WebSocket-Protocol", "a b")]);
-        assert_eq!(
-            offered_protocols(&bad),
-            Err(HandshakeError::InvalidProtocol)
-        );
+        assert_eq!(offered_protocols(&bad), Err(RequestError::InvalidProtocol));
     }
 
     #[test]
@@ -292,12 +294,12 @@ mod tests {
         let two = Pairs(&[("Sec-WebSocket-Protocol", "a, b")]);
         assert_eq!(
             selected_protocol(&two, &offered),
-            Err(HandshakeError::InvalidProtocol)
+            Err(ResponseError::InvalidProtocol)
         );
         let other = Pairs(&[("Sec-WebSocket-Protocol", "c")]);
         assert_eq!(
             selected_protocol(&other, &offered),
-            Err(HandshakeError::ProtocolNotOffered)
+            Err(ResponseError::ProtocolNotOffered)
         );
     }
 
@@ -305,7 +307,7 @@ mod tests {
     fn extension_elements_need_token_names_and_closed_quotes() {
         let f = Pairs(&[("Sec-WebSocket-Extensions", "x; a=\"1,2\", y")]);
         assert_eq!(
-            extension_elements(&f, |_| Ok(())).unwrap(),
+            extension_elements::<RequestError>(&f, |_| Ok(())).unwrap(),
             [&b"x; a=\"1,2\""[..], b"y"]
         );
         let unclosed = Pairs(&[("Sec-WebSocket-Extensions", "x; a=\"1")]);
@@ -314,7 +316,7 @@ mod tests {
         for bad in [unclosed, spaced, nameless] {
             assert_eq!(
                 extension_elements(&bad, |_| Ok(())),
-                Err(HandshakeError::InvalidExtension),
+                Err(RequestError::InvalidExtension),
                 "{:?}",
                 bad.0
             );
@@ -325,9 +327,9 @@ mod tests {
     fn forbidden_fields_are_named_in_the_error() {
         let f = Pairs(&[("Sec-WebSocket-Key", "x")]);
         assert_eq!(
-            forbid(&f, "Sec-WebSocket-Key"),
-            Err(HandshakeError::ForbiddenHeader("Sec-WebSocket-Key"))
+            forbid(&f, HeaderField::SecWebSocketKey),
+            Err(RequestError::ForbiddenHeader(HeaderField::SecWebSocketKey))
         );
-        assert_eq!(forbid(&f, "Upgrade"), Ok(()));
+        assert_eq!(forbid::<RequestError>(&f, HeaderField::Upgrade), Ok(()));
     }
 }

@@ -24,13 +24,13 @@
 use core::fmt;
 use core::ops::Range;
 
-use super::head::{self, Head, HeadReader, RawHead, is_field_value};
+use super::accept::Accept;
+use super::head::{self, Head, HeadReader, RawHead};
 use super::negotiate::Agreed;
-use super::{HandshakeError, accept_key, http, rules};
+use super::{HandshakeError, Misuse, RequestError, accept_key, http, rules};
 use crate::config::Config;
 use crate::connection::Connection;
 use alloc::boxed::Box;
-use alloc::string::{String, ToString};
 use alloc::vec;
 use alloc::vec::Vec;
 
@@ -43,7 +43,7 @@ use alloc::vec::Vec;
 /// end of the head.
 #[derive(Debug)]
 pub struct ServerHandshake {
-    reader: HeadReader,
+    reader: HeadReader<RequestError>,
     /// The limits, and the connection's configuration once accepted.
     config: Config,
 }
@@ -64,11 +64,20 @@ impl ServerHandshake {
     /// `Ok(None)`: the request is not complete; feed more. `Ok(Some(request))`:
     /// the request is complete and valid; bytes received after it are kept
     /// in the request and reach the connection that
-    /// [`Request::accept`] makes. `Err(e)`: answer with
-    /// [`e.response()`](HandshakeError::response) and close. Errors repeat on
-    /// later calls; after a request was returned, later calls fail with
-    /// [`HandshakeError::AlreadyComplete`].
+    /// [`Request::accept`] makes. `Err(HandshakeError::Request(e))`: answer
+    /// with [`e.response()`](RequestError::response) and close. Errors
+    /// repeat on later calls; after a request was returned, later calls fail
+    /// with [`Misuse::AlreadyComplete`] (the only error that is not a
+    /// [`RequestError`]).
     pub fn receive(&mut self, bytes: &[u8]) -> Result<Option<Request>, HandshakeError> {
+        if self.reader.is_done() {
+            return Err(Misuse::AlreadyComplete.into());
+        }
+        Ok(self.read(bytes)?)
+    }
+
+    /// [`receive`](Self::receive) before the end of the request.
+    fn read(&mut self, bytes: &[u8]) -> Result<Option<Request>, RequestError> {
         match self.reader.receive(bytes)? {
             None => Ok(None),
             Some(raw) => match Request::from_raw(raw) {
@@ -129,8 +138,8 @@ impl Request {
     /// Prefer [`ServerHandshake`], which never rescans. The limits in
     /// `config` apply as there, and an accepted request gives the
     /// connection `config`.
-    pub fn parse(buf: &[u8], config: &Config) -> Result<Parsed, HandshakeError> {
-        match ServerHandshake::new(config.clone()).receive(buf)? {
+    pub fn parse(buf: &[u8], config: &Config) -> Result<Parsed, RequestError> {
+        match ServerHandshake::new(config.clone()).read(buf)? {
             None => Ok(Parsed::Partial),
             Some(mut request) => {
                 let consumed = buf.len() - request.leftover.len();
@@ -140,7 +149,7 @@ impl Request {
         }
     }
 
-    fn from_raw(raw: RawHead) -> Result<Request, HandshakeError> {
+    fn from_raw(raw: RawHead) -> Result<Request, RequestError> {
         let RawHead {
             head: bytes,
             leftover,
@@ -150,17 +159,17 @@ impl Request {
         let mut parsed = httparse::Request::new(&mut slots);
         match parsed.parse(&bytes).map_err(head::httparse_error)? {
             httparse::Status::Complete(n) if n == bytes.len() => {}
-            _ => return Err(HandshakeError::InvalidHttp),
+            _ => return Err(RequestError::InvalidHttp),
         }
         if parsed.version != Some(1) {
-            return Err(HandshakeError::HttpVersion);
+            return Err(RequestError::HttpVersion);
         }
         if parsed.method != Some("GET") {
-            return Err(HandshakeError::NotGet);
+            return Err(RequestError::NotGet);
         }
         let target = parsed.path.unwrap_or_default();
         if !valid_target(target) {
-            return Err(HandshakeError::InvalidUri);
+            return Err(RequestError::InvalidTarget);
         }
         let target = head::range_in(&bytes, target.as_bytes());
         let fields = head::index(&bytes, parsed.headers);
@@ -283,12 +292,12 @@ impl Request {
     /// that element is sent as written and the connection does not
     /// compress.
     ///
-    /// Fails with [`HandshakeError::ProtocolNotOffered`] if `accept` selects
+    /// Fails with [`Misuse::ProtocolNotOffered`] if `accept` selects
     /// a subprotocol the client did not offer,
-    /// [`HandshakeError::ExtensionNotOffered`] for an extension the client
-    /// did not offer, and [`HandshakeError::InvalidHeader`] if an extra
+    /// [`Misuse::ExtensionNotOffered`] for an extension the client
+    /// did not offer, and [`Misuse::InvalidHeader`] if an extra
     /// header was refused (see [`Accept::header`]).
-    pub fn accept(self, accept: Accept) -> Result<(Vec<u8>, Connection), HandshakeError> {
+    pub fn accept(self, accept: Accept) -> Result<(Vec<u8>, Connection), Misuse> {
         let protocols: Vec<&str> = self.protocols().collect();
         let extensions: Vec<&str> = self.extensions().collect();
         let agreed = Agreed::new(accept, &protocols, &extensions, &self.config)?;
@@ -325,7 +334,7 @@ impl Request {
         &self,
         config: &crate::deflate::DeflateConfig,
     ) -> Option<crate::deflate::DeflateParams> {
-        crate::deflate::server_negotiate(config, self.extensions()).map(|(params, _)| params)
+        super::deflate::server_negotiate(config, self.extensions()).map(|(params, _)| params)
     }
 
     /// A complete response refusing this request with `status` (a reason
@@ -351,11 +360,7 @@ impl fmt::Debug for Request {
 }
 
 /// Checks the WebSocket rules on a parsed GET request.
-fn validate(
-    head: Head,
-    target: Range<usize>,
-    leftover: Vec<u8>,
-) -> Result<Request, HandshakeError> {
+fn validate(head: Head, target: Range<usize>, leftover: Vec<u8>) -> Result<Request, RequestError> {
     let host = head.range_of(rules::host(&head)?);
     rules::require_upgrade(&head)?;
     rules::forbid_body(&head)?;
@@ -423,88 +428,6 @@ fn split_target(target: &str) -> (&str, Option<&str>) {
         None => (rest, None),
     };
     (if path.is_empty() { "/" } else { path }, query)
-}
-
-/// How to accept a request: the subprotocol and extensions selected, and
-/// any extra response headers.
-///
-/// ```
-/// let accept = rfc6455::handshake::Accept::default()
-///     .protocol("xmpp")
-///     .header("Set-Cookie", "session=1; HttpOnly");
-/// ```
-///
-/// The builder methods never fail; a refused value makes
-/// [`Request::accept`] fail instead.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
-#[must_use]
-pub struct Accept {
-    pub(super) protocol: Option<String>,
-    pub(super) extensions: Vec<String>,
-    pub(super) headers: Vec<(String, String)>,
-    pub(super) error: Option<HandshakeError>,
-}
-
-/// Response headers the handshake writes itself.
-pub(super) const RESERVED_RESPONSE_HEADERS: &[&str] = &[
-    "Upgrade",
-    "Connection",
-    "Sec-WebSocket-Accept",
-    "Sec-WebSocket-Protocol",
-    "Sec-WebSocket-Extensions",
-    "Sec-WebSocket-Version",
-    "Content-Length",
-    "Transfer-Encoding",
-];
-
-impl Accept {
-    /// Selects `protocol`, which must be one the client offered (else
-    /// [`Request::accept`] fails with [`HandshakeError::ProtocolNotOffered`]).
-    /// A later call replaces an earlier one.
-    pub fn protocol(mut self, protocol: &str) -> Self {
-        self.protocol = Some(protocol.to_string());
-        self
-    }
-
-    /// Adds an accepted extension, as the raw text of its response element
-    /// (`permessage-deflate; server_no_context_takeover`). Its name must be
-    /// one the client offered (else [`HandshakeError::ExtensionNotOffered`]);
-    /// text that is not a valid header value or has a malformed name fails
-    /// with [`HandshakeError::InvalidHeader`].
-    ///
-    /// This only writes the header: running the extension is the caller's
-    /// business. With the `deflate` feature, permessage-deflate is
-    /// negotiated by [`Request::accept`] itself (from `Config::deflate`);
-    /// passing a `permessage-deflate` element here turns that off, and the
-    /// connection then does not compress.
-    pub fn extension(mut self, element: &str) -> Self {
-        if !is_field_value(element.as_bytes()) {
-            self.error.get_or_insert(HandshakeError::InvalidHeader);
-        }
-        self.extensions.push(element.to_string());
-        self
-    }
-
-    /// Adds a response header (`Set-Cookie`, ...).
-    ///
-    /// Refused, so that [`Request::accept`] fails with
-    /// [`HandshakeError::InvalidHeader`], when `name` is not an HTTP token,
-    /// when `value` contains CR, LF, NUL or another control character other
-    /// than tab (which could inject headers), or when `name` is one the
-    /// handshake writes itself (`Upgrade`, `Connection`,
-    /// `Sec-WebSocket-Accept`, `Sec-WebSocket-Protocol`,
-    /// `Sec-WebSocket-Extensions`, `Sec-WebSocket-Version`, `Content-Length`,
-    /// `Transfer-Encoding`): use [`protocol`](Self::protocol) and
-    /// [`extension`](Self::extension) instead.
-    pub fn header(mut self, name: &str, value: &str) -> Self {
-        match http::check_extra_header(name, value, RESERVED_RESPONSE_HEADERS) {
-            Ok(()) => self.headers.push((name.to_string(), value.to_string())),
-            Err(e) => {
-                self.error.get_or_insert(e);
-            }
-        }
-        self
-    }
 }
 
 #[cfg(test)]

@@ -4,9 +4,10 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use super::proxy::ProxySetting;
+use super::defaults::{DEFAULT_OPEN_TIMEOUT, DEFAULT_WRITE_LIMIT, DEFAULT_WRITE_TIMEOUT};
+use super::proxy::{self, Proxy, ProxySetting};
 use crate::config::Config;
-use crate::handshake::{Accept, ClientRequest, HandshakeError};
+use crate::handshake::{Accept, ClientRequest};
 
 /// What a client connects to and how: the URL, the subprotocols to offer,
 /// extra headers, the connection's [`Config`] and the open timeout.
@@ -35,26 +36,27 @@ pub struct ClientOptions {
 }
 
 impl ClientOptions {
-    /// Options for `url` (`ws://` or `wss://`), with
-    /// [`default_config`](super::default_config), a 10 s open timeout, a
-    /// 30 s write timeout and the proxy from the environment.
+    /// Options for `url` (`ws://` or `wss://`), with `Config::default()`
+    /// (timers on), a 10 s open timeout, a 30 s write timeout, a 64 KiB
+    /// write limit and the proxy from the environment.
     pub fn new(url: &str) -> Self {
         ClientOptions {
             url: url.to_string(),
             protocols: Vec::new(),
             headers: Vec::new(),
-            config: super::default_config(),
-            open_timeout: Some(super::DEFAULT_OPEN_TIMEOUT),
-            write_limit: super::DEFAULT_WRITE_LIMIT,
-            write_timeout: Some(super::DEFAULT_WRITE_TIMEOUT),
+            config: Config::default(),
+            open_timeout: Some(DEFAULT_OPEN_TIMEOUT),
+            write_limit: DEFAULT_WRITE_LIMIT,
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
             proxy: ProxySetting::Environment,
             #[cfg(feature = "rustls")]
             tls: None,
         }
     }
 
-    /// How much output may wait unwritten before a send waits for the
-    /// transport (the tokio layer). Default 64 KiB.
+    /// How much output may wait unwritten before a `feed` waits for the
+    /// transport (the tokio layer; a `send` waits until all is written).
+    /// Default 64 KiB.
     pub fn write_limit(mut self, bytes: usize) -> Self {
         self.write_limit = bytes;
         self
@@ -62,10 +64,10 @@ impl ClientOptions {
 
     /// How long a write may wait on a transport that takes nothing (a
     /// peer that does not read) before the connection is given up on with
-    /// [`Error::WriteTimeout`](super::Error::WriteTimeout); `None` waits
+    /// [`Error::WriteTimeout`](super::error::Error::WriteTimeout); `None` waits
     /// forever. Default 30 s. Blocking: each write to the transport. Tokio:
-    /// a send or flush waiting past the write limit (closing is bounded by
-    /// the close timeout instead).
+    /// a send, feed or flush waiting on the transport (closing is bounded
+    /// by the close timeout instead).
     pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.write_timeout = timeout;
         self
@@ -95,7 +97,7 @@ impl ClientOptions {
 
     /// The TLS configuration for `wss://` (roots, client certificates,
     /// ALPN). Default: [`tls::client_config`](crate::tls::client_config),
-    /// the platform's roots.
+    /// the roots of the features `rustls-native-certs` and `webpki-roots`.
     #[cfg(feature = "rustls")]
     pub fn tls_config(mut self, config: alloc::sync::Arc<rustls::ClientConfig>) -> Self {
         self.tls = Some(config);
@@ -121,8 +123,8 @@ impl ClientOptions {
         self
     }
 
-    /// The connection's configuration (limits, deflate, timers). Replaces
-    /// [`default_config`](super::default_config), timers included.
+    /// The connection's configuration (limits, deflate, timers). Start
+    /// from `Config::default()` to keep the default timers.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
         self
@@ -142,11 +144,8 @@ impl ClientOptions {
     }
 
     /// The proxy to go through for `target`, if any.
-    pub(crate) fn proxy_for(
-        &self,
-        target: &ClientRequest,
-    ) -> std::io::Result<Option<super::Proxy>> {
-        super::proxy::choose(&self.proxy, target)
+    pub(crate) fn proxy_for(&self, target: &ClientRequest) -> std::io::Result<Option<Proxy>> {
+        proxy::choose(&self.proxy, target)
     }
 
     /// The TLS configuration for `wss://`.
@@ -156,20 +155,22 @@ impl ClientOptions {
     ) -> std::io::Result<alloc::sync::Arc<rustls::ClientConfig>> {
         match &self.tls {
             Some(config) => Ok(alloc::sync::Arc::clone(config)),
-            None => crate::tls::client_config(),
+            None => crate::tls::client_config().map_err(std::io::Error::from),
         }
     }
 
-    /// The handshake request these options describe, and the config.
-    pub(crate) fn request(&self) -> Result<(ClientRequest, Config), HandshakeError> {
-        let mut request = ClientRequest::new(&self.url)?;
-        for protocol in &self.protocols {
-            request = request.protocol(protocol);
-        }
-        for (name, value) in &self.headers {
-            request = request.header(name, value);
-        }
-        Ok((request, self.config.clone()))
+    /// The upgrade request to `target` (these options' URL, parsed once)
+    /// with these options' subprotocols and headers.
+    pub(crate) fn request_for(&self, target: ClientRequest) -> ClientRequest {
+        let with_protocols = self
+            .protocols
+            .iter()
+            .fold(target, |request, protocol| request.protocol(protocol));
+        self.headers
+            .iter()
+            .fold(with_protocols, |request, (name, value)| {
+                request.header(name, value)
+            })
     }
 }
 
@@ -185,28 +186,29 @@ pub struct ServerOptions {
 }
 
 impl Default for ServerOptions {
-    /// [`default_config`](super::default_config), a 10 s open timeout and
-    /// a 30 s write timeout.
+    /// `Config::default()` (timers on), a 10 s open timeout, a 30 s write
+    /// timeout and a 64 KiB write limit.
     fn default() -> Self {
         ServerOptions {
-            config: super::default_config(),
-            open_timeout: Some(super::DEFAULT_OPEN_TIMEOUT),
-            write_limit: super::DEFAULT_WRITE_LIMIT,
-            write_timeout: Some(super::DEFAULT_WRITE_TIMEOUT),
+            config: Config::default(),
+            open_timeout: Some(DEFAULT_OPEN_TIMEOUT),
+            write_limit: DEFAULT_WRITE_LIMIT,
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
         }
     }
 }
 
 impl ServerOptions {
-    /// The connection's configuration. Replaces
-    /// [`default_config`](super::default_config), timers included.
+    /// The connection's configuration (limits, deflate, timers). Start
+    /// from `Config::default()` to keep the default timers.
     pub fn config(mut self, config: Config) -> Self {
         self.config = config;
         self
     }
 
-    /// How much output may wait unwritten before a send waits for the
-    /// transport (the tokio layer). Default 64 KiB.
+    /// How much output may wait unwritten before a `feed` waits for the
+    /// transport (the tokio layer; a `send` waits until all is written).
+    /// Default 64 KiB.
     pub fn write_limit(mut self, bytes: usize) -> Self {
         self.write_limit = bytes;
         self
@@ -214,10 +216,10 @@ impl ServerOptions {
 
     /// How long a write may wait on a transport that takes nothing (a
     /// peer that does not read) before the connection is given up on with
-    /// [`Error::WriteTimeout`](super::Error::WriteTimeout); `None` waits
+    /// [`Error::WriteTimeout`](super::error::Error::WriteTimeout); `None` waits
     /// forever. Default 30 s. Blocking: each write to the transport. Tokio:
-    /// a send or flush waiting past the write limit (closing is bounded by
-    /// the close timeout instead).
+    /// a send, feed or flush waiting on the transport (closing is bounded
+    /// by the close timeout instead).
     pub fn write_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.write_timeout = timeout;
         self

@@ -9,6 +9,7 @@ use alloc::string::{String, ToString};
 use alloc::vec::Vec;
 use std::io;
 
+use super::error::Error;
 use crate::handshake::{ClientRequest, ConnectRequest};
 
 /// Where a client's proxy comes from.
@@ -89,9 +90,9 @@ impl Proxy {
     }
 
     /// `error`, saying that it came from this proxy if it is an I/O error.
-    pub fn blame(&self, error: super::Error) -> super::Error {
+    pub fn blame(&self, error: Error) -> Error {
         match error {
-            super::Error::Io(e) => super::Error::Io(io::Error::new(
+            Error::Io(e) => Error::Io(io::Error::new(
                 e.kind(),
                 std::format!("proxy {}:{}: {e}", self.host, self.port),
             )),

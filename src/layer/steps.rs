@@ -4,7 +4,10 @@
 use alloc::boxed::Box;
 use alloc::vec::Vec;
 
-use super::{Answer, ClientOptions, Error, Proxy, ServerResponse};
+use super::error::Error;
+use super::options::Answer;
+use super::outcome::ServerResponse;
+use super::proxy::Proxy;
 use crate::config::Config;
 use crate::connection::Connection;
 use crate::handshake::{
@@ -102,8 +105,10 @@ pub(crate) struct Connecting {
 
 impl Connecting {
     /// The request bytes to write, and the state that reads the answer.
-    pub(crate) fn start(options: &ClientOptions) -> Result<(Vec<u8>, Connecting), Error> {
-        let (request, config) = options.request()?;
+    pub(crate) fn start(
+        request: ClientRequest,
+        config: Config,
+    ) -> Result<(Vec<u8>, Connecting), Error> {
         let (bytes, handshake) = request.start(config)?;
         Ok((bytes, Connecting { handshake }))
     }

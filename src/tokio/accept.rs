@@ -1,20 +1,22 @@
-//! The server side: the opening handshake on an accepted transport.
+//! The server side: the opening handshake on an accepted transport. The
+//! way there is [`crate::layer`]'s accept plan; this file only carries out
+//! its actions with tokio's I/O.
 
 use std::boxed::Box;
-use std::future::Future;
+use std::future::{Future, Ready, ready};
+use std::io;
 use std::vec;
 
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use ::tokio::time::Instant;
 
-use super::WebSocketStream;
-use super::connect::within;
-use crate::handshake::{HandshakeError, Request};
+use super::connect::{within, write};
+use super::stream::WebSocketStream;
+use crate::handshake::Request;
 use crate::layer::{
-    self, AcceptStep, Accepting, Answer, HttpRequest, ServerOptions, Then, Upgrade,
+    self, AcceptAction, AcceptPlan, Answer, Ending, HANDSHAKE_READ, HttpRequest, Input,
+    PlainRequests, ServerOptions, Upgrade,
 };
-
-/// Bytes read at a time during the opening handshake.
-const HANDSHAKE_READ: usize = 4096;
 
 /// Accepts a WebSocket on `stream` with [`ServerOptions::default`],
 /// accepting every upgrade request (no subprotocol).
@@ -32,33 +34,18 @@ const HANDSHAKE_READ: usize = 4096;
 pub fn accept<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
 ) -> impl Future<Output = Result<WebSocketStream<S>, layer::Error>> {
-    Box::pin(accept_default(stream))
+    Box::pin(async move {
+        let options = ServerOptions::default();
+        let plan = AcceptPlan::new(&options, PlainRequests::Refuse);
+        run(plan, Some(stream), &options, |_| Answer::accept(), no_tls)
+            .await?
+            .into_websocket()
+    })
 }
 
-async fn accept_default<S: AsyncRead + AsyncWrite + Unpin>(
-    stream: S,
-) -> Result<WebSocketStream<S>, layer::Error> {
-    let options = ServerOptions::default();
-    let (upgrade, plain_error) = within(
-        options.open_timeout,
-        handshake(stream, &options, |_| Answer::accept()),
-    )
-    .await?;
-    match upgrade {
-        Upgrade::WebSocket(stream) => Ok(stream),
-        Upgrade::Http(HttpRequest { mut stream, .. }) => {
-            let error = plain_error.unwrap_or(HandshakeError::MissingUpgrade);
-            if let Some(response) = error.response() {
-                let _ = stream.write_all(&response).await;
-            }
-            let _ = stream.shutdown().await;
-            Err(error.into())
-        }
-        // Not expected: the answer always accepts.
-        Upgrade::Rejected(status) => Err(layer::Error::Io(std::io::Error::other(std::format!(
-            "the upgrade was rejected with {status}"
-        )))),
-    }
+/// The TLS step of a plain transport's plan, which has none.
+fn no_tls<S>() -> Ready<io::Result<S>> {
+    ready(Err(io::ErrorKind::Unsupported.into()))
 }
 
 /// Runs the server's opening handshake on `stream`; `answer` decides on a
@@ -89,9 +76,8 @@ pub fn accept_with<S: AsyncRead + AsyncWrite + Unpin>(
     answer: impl FnMut(&Request) -> Answer,
 ) -> impl Future<Output = Result<Upgrade<WebSocketStream<S>, S>, layer::Error>> {
     Box::pin(async move {
-        let (upgrade, _) =
-            within(options.open_timeout, handshake(stream, &options, answer)).await?;
-        Ok(upgrade)
+        let plan = AcceptPlan::new(&options, PlainRequests::HandBack);
+        run(plan, Some(stream), &options, answer, no_tls).await
     })
 }
 
@@ -100,7 +86,7 @@ pub fn accept_with<S: AsyncRead + AsyncWrite + Unpin>(
 /// [`accept_with`]'s, both within the open timeout. Plain HTTP requests
 /// (an HTTPS page) come back as [`Upgrade::Http`] on the TLS stream. Boxed
 /// like [`accept_with`].
-#[cfg(feature = "rustls")]
+#[cfg(feature = "tokio-rustls")]
 pub fn accept_tls_with<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     tls: std::sync::Arc<rustls::ServerConfig>,
@@ -108,59 +94,95 @@ pub fn accept_tls_with<S: AsyncRead + AsyncWrite + Unpin>(
     answer: impl FnMut(&Request) -> Answer,
 ) -> impl Future<
     Output = Result<
-        Upgrade<WebSocketStream<super::TlsStream<S>>, super::TlsStream<S>>,
+        Upgrade<WebSocketStream<super::transport::TlsStream<S>>, super::transport::TlsStream<S>>,
         layer::Error,
     >,
 > {
     Box::pin(async move {
-        within(options.open_timeout, async {
-            let stream = tokio_rustls::TlsAcceptor::from(tls).accept(stream).await?;
-            let (upgrade, _) = handshake(stream, &options, answer).await?;
-            Ok(upgrade)
+        let plan = AcceptPlan::over_tls(&options, PlainRequests::HandBack);
+        let mut raw = Some(stream);
+        let acceptor = tokio_rustls::TlsAcceptor::from(tls);
+        run(plan, None, &options, answer, move || {
+            let raw = raw.take();
+            let acceptor = acceptor.clone();
+            async move {
+                match raw {
+                    Some(raw) => acceptor.accept(raw).await,
+                    None => Err(io::ErrorKind::Unsupported.into()),
+                }
+            }
         })
         .await
     })
 }
 
-/// The handshake; for a plain HTTP request, also how it is not an upgrade.
-async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
+/// Carries out `plan`'s actions on `stream`, which `start_tls` makes (a TLS
+/// handshake over the raw transport) if the plan says so. Each action gets
+/// what is left of the open timeout; the transport is shut down when the
+/// handshake ends without a WebSocket or a plain request.
+async fn run<S, F>(
+    mut plan: AcceptPlan,
+    mut stream: Option<S>,
     options: &ServerOptions,
     mut answer: impl FnMut(&Request) -> Answer,
-) -> Result<(Upgrade<WebSocketStream<S>, S>, Option<HandshakeError>), layer::Error> {
-    let mut accepting = Accepting::new(options.config.clone());
+    mut start_tls: impl FnMut() -> F,
+) -> Result<Upgrade<WebSocketStream<S>, S>, layer::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: Future<Output = io::Result<S>>,
+{
+    let started = Instant::now();
     let mut buf = vec![0; HANDSHAKE_READ];
-    let (response, then) = loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(layer::Error::Io(std::io::Error::new(
-                std::io::ErrorKind::UnexpectedEof,
-                "the client closed the connection before its request was complete",
-            )));
-        }
-        match accepting.receive(&buf[..n], &mut answer) {
-            AcceptStep::More => {}
-            AcceptStep::Plain { bytes, error } => {
-                return Ok((Upgrade::Http(HttpRequest { stream, bytes }), Some(error)));
+    let mut input = Input::Start;
+    let failure = loop {
+        let next = plan
+            .time_left(started.elapsed())
+            .and_then(|left| Ok((left, plan.step(input, &mut answer)?)));
+        let (left, action) = match next {
+            Ok(next) => next,
+            Err(e) => break e,
+        };
+        input = Input::Done;
+        let done = match (action, stream.as_mut()) {
+            (AcceptAction::StartTls, _) => within(left, start_tls())
+                .await
+                .map(|made| stream = Some(made)),
+            (AcceptAction::Read, Some(io)) => within(left, io.read(&mut buf))
+                .await
+                .map(|n| input = Input::Read(&buf[..n])),
+            (AcceptAction::Write(bytes), Some(io)) => within(left, write(io, &bytes)).await,
+            (AcceptAction::Open(conn), Some(_)) => {
+                let io = stream.take().ok_or_else(not_made)?;
+                return Ok(Upgrade::WebSocket(
+                    WebSocketStream::from_connection(io, *conn)
+                        .with_write_limit(options.write_limit)
+                        .with_write_timeout(options.write_timeout),
+                ));
             }
-            AcceptStep::Respond { response, then } => break (response, then),
+            (AcceptAction::HandBack(bytes), Some(_)) => {
+                let stream = stream.take().ok_or_else(not_made)?;
+                return Ok(Upgrade::Http(HttpRequest { stream, bytes }));
+            }
+            (AcceptAction::Close(ending), Some(io)) => {
+                let _ = io.shutdown().await;
+                return match ending {
+                    Ending::Rejected(status) => Ok(Upgrade::Rejected(status)),
+                    Ending::Failed(error) => Err(error),
+                };
+            }
+            (_, None) => Err(not_made()),
+        };
+        if let Err(e) = done {
+            break plan.fail(e);
         }
     };
-    stream.write_all(&response).await?;
-    stream.flush().await?;
-    let upgrade = match then {
-        Then::Open(conn) => Upgrade::WebSocket(
-            WebSocketStream::from_connection(stream, *conn, options.write_limit)
-                .with_write_timeout(options.write_timeout),
-        ),
-        Then::Rejected(status) => {
-            let _ = stream.shutdown().await;
-            Upgrade::Rejected(status)
-        }
-        Then::Fail(error) => {
-            let _ = stream.shutdown().await;
-            return Err(error);
-        }
-    };
-    Ok((upgrade, None))
+    if let Some(io) = stream.as_mut() {
+        let _ = io.shutdown().await;
+    }
+    Err(failure)
+}
+
+/// A plan that used a transport before making it: a bug in the plan.
+fn not_made() -> io::Error {
+    io::Error::other("the accept plan used a transport before making it")
 }

@@ -1,23 +1,33 @@
 //! The client side: connect to a `ws://` or `wss://` URL (through a
 //! proxy if need be), or run the opening handshake on a transport of your
-//! own.
+//! own. The way there is [`crate::layer`]'s connect plan; this file only
+//! carries out its actions with tokio's I/O.
 
-use std::future::Future;
+use std::future::{Future, ready};
 use std::io;
+use std::string::String;
+use std::time::Duration;
 use std::vec;
 
 use ::tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use ::tokio::net::TcpStream;
+use ::tokio::time::Instant;
 
-use super::{ClientStream, WebSocketStream};
-use crate::handshake::ClientRequest;
-use crate::layer::{self, ClientOptions, Connecting, Proxy, ServerResponse, Tunneling};
+use super::stream::WebSocketStream;
+use super::transport::ClientStream;
+use crate::layer::{
+    self, ClientOptions, ConnectAction, ConnectPlan, HANDSHAKE_READ, Input, ServerResponse,
+};
 
-/// Bytes read at a time during the opening handshake.
-const HANDSHAKE_READ: usize = 4096;
+/// The feature this layer's `wss://` needs, when the build lacks it.
+const WSS_NEEDS: Option<&str> = if cfg!(feature = "tokio-rustls") {
+    None
+} else {
+    Some("tokio-rustls")
+};
 
-/// Connects to `url` (`ws://` or `wss://`) with
-/// [`default_config`](crate::layer::default_config), a 10 s open timeout
+/// Connects to `url` (`ws://` or `wss://`) with `Config::default()`
+/// (timers on), a 10 s open timeout
 /// and the proxy from the environment, if it names one: [`connect_with`]
 /// with [`ClientOptions::new`].
 pub async fn connect(
@@ -29,8 +39,9 @@ pub async fn connect(
 /// Connects as `options` say and runs the opening handshake, all within
 /// the open timeout (running out is [`layer::Error::OpenTimeout`]): TCP to
 /// the server, or to the proxy, which is asked for a tunnel with `CONNECT`
-/// ([`ClientOptions::proxy`]); then, for `wss://`, TLS (feature `rustls`;
-/// without it `wss://` fails with an `Unsupported` I/O error); then the
+/// ([`ClientOptions::proxy`]); then, for `wss://`, TLS (feature
+/// `tokio-rustls`; without it `wss://` fails at once with an `Unsupported`
+/// I/O error that names the feature); then the
 /// upgrade. `TCP_NODELAY` is set.
 ///
 /// A proxy that refuses is [`layer::Error::ProxyRefused`]; a server that
@@ -40,72 +51,11 @@ pub async fn connect(
 pub async fn connect_with(
     options: ClientOptions,
 ) -> Result<(WebSocketStream<ClientStream>, ServerResponse), layer::Error> {
-    let target = ClientRequest::new(options.url())?;
-    layer::check_tls_support(&target)?;
-    let proxy = options.proxy_for(&target)?;
-    within(options.open_timeout, async {
-        let tcp = match &proxy {
-            Some(proxy) => {
-                let mut tcp = connect_tcp(&proxy.host, proxy.port)
-                    .await
-                    .map_err(|e| proxy.blame(e))?;
-                open_tunnel(&mut tcp, proxy, &target).await?;
-                tcp
-            }
-            None => connect_tcp(target.host(), target.port()).await?,
-        };
-        let stream = match target.is_secure() {
-            #[cfg(feature = "rustls")]
-            true => start_tls(tcp, &target, &options).await?,
-            _ => ClientStream::Plain(tcp),
-        };
-        handshake(stream, &options).await
+    let plan = ConnectPlan::new(&options, WSS_NEEDS)?;
+    run(plan, None, &options, |dial, stream| {
+        dial_client(dial, stream, &options)
     })
     .await
-}
-
-async fn connect_tcp(host: &str, port: u16) -> Result<TcpStream, layer::Error> {
-    let tcp = TcpStream::connect((host, port)).await?;
-    tcp.set_nodelay(true)?;
-    Ok(tcp)
-}
-
-/// Asks `proxy` for a tunnel to the target.
-async fn open_tunnel(
-    tcp: &mut TcpStream,
-    proxy: &Proxy,
-    target: &ClientRequest,
-) -> Result<(), layer::Error> {
-    let (request, mut tunneling) = Tunneling::start(proxy, target)?;
-    tcp.write_all(&request)
-        .await
-        .map_err(|e| proxy.blame(e.into()))?;
-    let mut buf = [0; 1024];
-    loop {
-        let n = tcp
-            .read(&mut buf)
-            .await
-            .map_err(|e| proxy.blame(e.into()))?;
-        if n == 0 {
-            return Err(proxy.blame(io::Error::from(io::ErrorKind::UnexpectedEof).into()));
-        }
-        if tunneling.receive(&buf[..n])? {
-            return Ok(());
-        }
-    }
-}
-
-/// The TLS handshake for `wss://`.
-#[cfg(feature = "rustls")]
-async fn start_tls(
-    tcp: TcpStream,
-    target: &ClientRequest,
-    options: &ClientOptions,
-) -> Result<ClientStream, layer::Error> {
-    let name = crate::tls::server_name(target.host())?;
-    let connector = tokio_rustls::TlsConnector::from(options.tls_config_or_default()?);
-    let tls = connector.connect(name, tcp).await?;
-    Ok(ClientStream::Tls(std::boxed::Box::new(tls)))
 }
 
 /// Runs the client's opening handshake on `stream`, a transport already
@@ -115,42 +65,129 @@ pub async fn connect_on<S: AsyncRead + AsyncWrite + Unpin>(
     stream: S,
     options: ClientOptions,
 ) -> Result<(WebSocketStream<S>, ServerResponse), layer::Error> {
-    within(options.open_timeout, handshake(stream, &options)).await
+    let plan = ConnectPlan::on_transport(&options)?;
+    // The plan for a given transport only writes and reads.
+    run(plan, Some(stream), &options, |_, _| {
+        ready(Err(io::ErrorKind::Unsupported.into()))
+    })
+    .await
 }
 
-async fn handshake<S: AsyncRead + AsyncWrite + Unpin>(
-    mut stream: S,
+/// A transport to make: TCP, or TLS over the TCP made.
+enum Dial {
+    Tcp { host: String, port: u16 },
+    Tls { host: String },
+}
+
+/// Carries out `plan`'s actions on `stream`, which `dial` makes if the
+/// plan says so. Each action gets what is left of the open timeout.
+async fn run<S, F>(
+    mut plan: ConnectPlan,
+    mut stream: Option<S>,
     options: &ClientOptions,
-) -> Result<(WebSocketStream<S>, ServerResponse), layer::Error> {
-    let (request, mut connecting) = Connecting::start(options)?;
-    stream.write_all(&request).await?;
-    stream.flush().await?;
+    mut dial: impl FnMut(Dial, Option<S>) -> F,
+) -> Result<(WebSocketStream<S>, ServerResponse), layer::Error>
+where
+    S: AsyncRead + AsyncWrite + Unpin,
+    F: Future<Output = io::Result<S>>,
+{
+    let started = Instant::now();
     let mut buf = vec![0; HANDSHAKE_READ];
+    let mut input = Input::Start;
     loop {
-        let n = stream.read(&mut buf).await?;
-        if n == 0 {
-            return Err(layer::Error::Io(io::Error::new(
-                io::ErrorKind::UnexpectedEof,
-                "the server closed the connection before its handshake response was complete",
-            )));
-        }
-        if let Some((conn, response)) = connecting.receive(&buf[..n])? {
-            let stream = WebSocketStream::from_connection(stream, conn, options.write_limit)
-                .with_write_timeout(options.write_timeout);
-            return Ok((stream, response));
+        let action = plan.step(input)?;
+        // After the step, which may have changed what the wait is for.
+        let left = plan.time_left(started.elapsed())?;
+        input = Input::Done;
+        let done = match action {
+            ConnectAction::ConnectTcp { host, port } => {
+                within(left, dial(Dial::Tcp { host, port }, stream.take()))
+                    .await
+                    .map(|made| stream = Some(made))
+            }
+            ConnectAction::StartTls { host } => {
+                within(left, dial(Dial::Tls { host }, stream.take()))
+                    .await
+                    .map(|made| stream = Some(made))
+            }
+            ConnectAction::Write(bytes) => match stream.as_mut() {
+                Some(io) => within(left, write(io, &bytes)).await,
+                None => Err(not_made()),
+            },
+            ConnectAction::Read => match stream.as_mut() {
+                Some(io) => within(left, io.read(&mut buf))
+                    .await
+                    .map(|n| input = Input::Read(&buf[..n])),
+                None => Err(not_made()),
+            },
+            ConnectAction::Open(conn, response) => {
+                let io = stream.take().ok_or_else(not_made)?;
+                let ws = WebSocketStream::from_connection(io, *conn)
+                    .with_write_limit(options.write_limit)
+                    .with_write_timeout(options.write_timeout);
+                return Ok((ws, response));
+            }
+        };
+        if let Err(e) = done {
+            return Err(plan.fail(e));
         }
     }
 }
 
-/// Runs `future` within `timeout`, if there is one.
+/// Makes a client's transport: TCP (with `TCP_NODELAY`), or TLS over it.
+#[cfg_attr(
+    not(feature = "tokio-rustls"),
+    allow(unused_variables, reason = "TLS options")
+)]
+async fn dial_client(
+    dial: Dial,
+    stream: Option<ClientStream>,
+    options: &ClientOptions,
+) -> io::Result<ClientStream> {
+    match (dial, stream) {
+        (Dial::Tcp { host, port }, _) => {
+            let tcp = TcpStream::connect((host.as_str(), port)).await?;
+            tcp.set_nodelay(true)?;
+            Ok(ClientStream::Plain(tcp))
+        }
+        #[cfg(feature = "tokio-rustls")]
+        (Dial::Tls { host }, Some(ClientStream::Plain(tcp))) => {
+            let name = crate::tls::server_name(&host)?;
+            let connector = tokio_rustls::TlsConnector::from(options.tls_config_or_default()?);
+            let tls = connector.connect(name, tcp).await?;
+            Ok(ClientStream::Tls(std::boxed::Box::new(tls)))
+        }
+        #[cfg(not(feature = "tokio-rustls"))]
+        (Dial::Tls { host }, _) => Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            std::format!("TLS to {host} needs the tokio-rustls feature of rfc6455"),
+        )),
+        #[cfg(feature = "tokio-rustls")]
+        (Dial::Tls { .. }, _) => Err(not_made()),
+    }
+}
+
+/// Writes and flushes all of `bytes`.
+pub(super) async fn write<S: AsyncWrite + Unpin>(io: &mut S, bytes: &[u8]) -> io::Result<()> {
+    io.write_all(bytes).await?;
+    io.flush().await
+}
+
+/// Runs `future` within `left`, if there is a limit; running out is a
+/// `TimedOut` I/O error, which the plans report as the open timeout.
 pub(super) async fn within<T>(
-    timeout: Option<std::time::Duration>,
-    future: impl Future<Output = Result<T, layer::Error>>,
-) -> Result<T, layer::Error> {
-    match timeout {
-        Some(timeout) => ::tokio::time::timeout(timeout, future)
+    left: Option<Duration>,
+    future: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match left {
+        Some(left) => ::tokio::time::timeout(left, future)
             .await
-            .unwrap_or(Err(layer::Error::OpenTimeout)),
+            .unwrap_or_else(|_| Err(io::ErrorKind::TimedOut.into())),
         None => future.await,
     }
+}
+
+/// A plan that used a transport before making it: a bug in the plan.
+fn not_made() -> io::Error {
+    io::Error::other("the connect plan used a transport before making it")
 }

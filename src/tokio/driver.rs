@@ -1,6 +1,6 @@
 //! The driver: one [`Connection`] over one transport, moved forward by
 //! poll functions in the order the connection's contract sets (events,
-//! output, closing the transport, time, reading). Every bit of state lives
+//! time, writing the output, closing the transport when told, reading). Every bit of state lives
 //! here, never in a future, which is what makes the futures cancel safe.
 
 use std::boxed::Box;
@@ -18,7 +18,7 @@ use ::tokio::time::{Instant, Sleep};
 use bytes::Buf;
 
 use super::wakers::{Poller, Resource};
-use crate::layer;
+use crate::layer::{self, DEFAULT_WRITE_LIMIT, DEFAULT_WRITE_TIMEOUT};
 use crate::{CloseFrame, Connection, Event, Message, State, Timestamp};
 
 /// The most one read takes from the transport.
@@ -52,7 +52,7 @@ fn with_scratch<R>(f: impl FnOnce(&mut [u8]) -> R) -> R {
 /// How the connection ended badly, kept so that both halves can report it.
 #[derive(Debug)]
 enum Failure {
-    Protocol(crate::Error),
+    Connection(crate::ConnectionError),
     Io {
         kind: io::ErrorKind,
         text: String,
@@ -60,19 +60,25 @@ enum Failure {
     },
     /// The transport took nothing for the write timeout.
     WriteTimeout,
+    /// A poll of a split stream panicked while it held the lock.
+    Panicked,
 }
 
 impl Failure {
     /// The error: the original the first time, a copy after.
     fn report(&mut self) -> layer::Error {
         match self {
-            Failure::Protocol(error) => layer::Error::Protocol(*error),
+            Failure::Connection(error) => layer::Error::Connection(*error),
             Failure::Io { kind, text, first } => layer::Error::Io(
                 first
                     .take()
                     .unwrap_or_else(|| io::Error::new(*kind, text.clone())),
             ),
             Failure::WriteTimeout => layer::Error::WriteTimeout,
+            Failure::Panicked => layer::Error::Io(io::Error::other(
+                "a poll of this split WebSocket stream panicked (in the transport or a waker) \
+                 and the connection was given up; open a new one",
+            )),
         }
     }
 }
@@ -123,28 +129,27 @@ pub(crate) struct Driver<S> {
     eof: bool,
     /// The transport was closed (or given up on): nothing more happens.
     done: bool,
-    peer_close: Option<CloseFrame>,
     failure: Option<Failure>,
     /// The reader was given the failure.
     failure_told: bool,
 }
 
 impl<S> Driver<S> {
-    pub(crate) fn new(io: S, conn: Connection, write_limit: usize) -> Self {
+    /// A driver with the layer's default write limit and write timeout.
+    pub(crate) fn new(io: S, conn: Connection) -> Self {
         Driver {
             io,
             conn,
-            write_limit,
+            write_limit: DEFAULT_WRITE_LIMIT,
             origin: Instant::now(),
             sleep: None,
             armed: None,
             needs_flush: false,
-            write_timeout: None,
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
             stall_deadline: None,
             stall_sleep: None,
             eof: false,
             done: false,
-            peer_close: None,
             failure: None,
             failure_told: false,
         }
@@ -154,17 +159,22 @@ impl<S> Driver<S> {
         self.write_timeout = timeout;
     }
 
+    pub(crate) fn set_write_limit(&mut self, bytes: usize) {
+        self.write_limit = bytes;
+    }
+
     pub(crate) fn peer_close(&self) -> Option<&CloseFrame> {
-        self.peer_close.as_ref()
+        self.conn.peer_close()
     }
 
-    pub(crate) fn queued_output(&mut self) -> usize {
-        self.conn.output().len()
+    /// Bytes of output queued; reading it moves no waiting pong.
+    pub(crate) fn queued_output(&self) -> usize {
+        self.conn.queued_len()
     }
 
-    pub(crate) fn progress(&mut self) -> Progress {
+    pub(crate) fn progress(&self) -> Progress {
         Progress {
-            output: self.conn.output().len(),
+            output: self.conn.queued_len(),
             state: self.conn.state(),
             done: self.done,
             deadline: self.conn.poll_timeout(),
@@ -187,12 +197,14 @@ impl<S> Driver<S> {
         Ok(self.conn.send(message)?)
     }
 
-    /// Queues this end's close frame if the connection is still open.
+    /// Queues a ping (refused outside the open state, or past 125 bytes).
+    pub(crate) fn start_ping(&mut self, payload: &[u8]) -> Result<(), layer::Error> {
+        Ok(self.conn.ping(payload)?)
+    }
+
+    /// Queues this end's close frame (nothing to do once it is not open).
     pub(crate) fn start_close(&mut self, frame: Option<CloseFrame>) -> Result<(), layer::Error> {
-        if self.conn.state() == State::Open {
-            self.conn.close(frame)?;
-        }
-        Ok(())
+        Ok(self.conn.close(frame)?)
     }
 
     /// How a finished connection went: `Ok` after a clean close handshake.
@@ -200,7 +212,7 @@ impl<S> Driver<S> {
         match (&mut self.failure, self.conn.state()) {
             (Some(failure), _) => Err(failure.report()),
             (None, State::Closed) => Ok(()),
-            (None, state) => Err(layer::Error::Protocol(crate::Error::NotOpen(state))),
+            (None, state) => Err(layer::Error::Refused(crate::Refused::NotOpen(state))),
         }
     }
 
@@ -212,6 +224,13 @@ impl<S> Driver<S> {
             text: error.to_string(),
             first: Some(error),
         });
+    }
+
+    /// A poll panicked while it held the halves' lock, leaving the driver
+    /// in the middle of a step: the connection is given up on as after a
+    /// transport failure.
+    pub(crate) fn give_up_after_panic(&mut self) {
+        self.abandon(Failure::Panicked);
     }
 
     /// The transport is given up on: unless the close handshake was
@@ -414,19 +433,24 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Ok(Some(Event::Chunk(_))) if deliver => {
                         return Poll::Ready(Some(Err(streaming_unsupported())));
                     }
-                    Ok(Some(Event::Close(frame))) => self.peer_close = frame,
                     // Pongs and close replies are queued by the connection.
                     Ok(Some(_)) => {}
                     Ok(None) => break,
-                    Err(error) => self.record(Failure::Protocol(error)),
+                    Err(error) => self.record(Failure::Connection(error)),
                 }
             }
-            // 2. Output, automatic pongs and close replies included.
+            // 2. Time: a keepalive ping to write, a wait for the peer that
+            // ran out (its close frame queued, or the output dropped).
+            let now = self.now();
+            if let Err(error) = self.conn.handle_timeout(now) {
+                self.record(Failure::Connection(error));
+            }
+            // 3. Output, automatic pongs and close replies included.
             if let Poll::Ready(Err(error)) = self.poll_output(cx, poller, 0, true) {
                 self.transport_failed(error);
                 continue;
             }
-            // 3. The transport, when the connection says so.
+            // 4. The transport, when the connection says so.
             if self.conn.should_close_transport() {
                 // Errors here lose nothing: everything was written.
                 let io = &mut self.io;
@@ -435,17 +459,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                 self.finish();
                 continue;
             }
-            // 4. Time.
-            let now = self.now();
-            let queued = self.conn.output().len();
-            if let Err(error) = self.conn.handle_timeout(now) {
-                self.record(Failure::Protocol(error));
-                continue;
-            }
-            // A keepalive ping to write, or the wait for the peer is over.
-            if self.conn.output().len() != queued || self.conn.should_close_transport() {
-                continue;
-            }
+            // Otherwise wait for the next deadline as well as for input.
             if let Some(deadline) = self.conn.poll_timeout()
                 && self.poll_sleep(cx, poller, deadline, now).is_ready()
             {
@@ -457,7 +471,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Driver<S> {
                     Poll::Ready(Ok(0)) => {
                         self.eof = true;
                         if let Err(error) = self.conn.receive_eof() {
-                            self.record(Failure::Protocol(error));
+                            self.record(Failure::Connection(error));
                         }
                         continue;
                     }

@@ -9,12 +9,14 @@
 //! transport its own waker: the [`wakers`](super::wakers) slots wake every
 //! half that waits on a resource, and a half that makes progress the other
 //! one waits for (output written, the connection's state changed) wakes it.
+//! Every change under the lock, a poll or a queued message alike, goes
+//! through that one decision ([`Shared::step`]).
 
 use core::fmt;
+use std::boxed::Box;
 use std::future::poll_fn;
 use std::pin::Pin;
-use std::string::String;
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::task::{Context, Poll};
 
 use ::tokio::io::{AsyncRead, AsyncWrite};
@@ -33,26 +35,47 @@ type Step<S> = fn(&mut Driver<S>, &mut Context<'_>, Poller<'_>) -> Poll<Result<(
 struct Shared<S> {
     driver: Mutex<Driver<S>>,
     wakers: Wakers,
+    /// Fixed by the handshake: read without the lock.
+    protocol: Option<Box<str>>,
+    /// The peer's close frame, copied out of the driver once it arrived,
+    /// so that both halves lend it as the whole stream does.
+    peer_close: OnceLock<CloseFrame>,
 }
 
 impl<S> Shared<S> {
+    /// The driver. A panic while a half held the lock (in the transport, or
+    /// a waker) left it in the middle of a step: the connection is then
+    /// given up on, as after a transport failure, so both halves report an
+    /// error (the read half once, then `None`) instead of panicking or
+    /// going on with a half-done step.
     fn lock(&self) -> MutexGuard<'_, Driver<S>> {
-        self.driver.lock().unwrap_or_else(PoisonError::into_inner)
+        match self.driver.lock() {
+            Ok(driver) => driver,
+            Err(poisoned) => {
+                let mut driver = poisoned.into_inner();
+                driver.give_up_after_panic();
+                self.driver.clear_poison();
+                driver
+            }
+        }
     }
 
-    /// Runs one poll step for `half`, then wakes the other half if the step
-    /// made progress it waits for.
-    fn poll<R>(
-        &self,
-        half: Half,
-        cx: &mut Context<'_>,
-        step: impl FnOnce(&mut Driver<S>, &mut Context<'_>, Poller<'_>) -> Poll<R>,
-    ) -> Poll<R> {
+    /// Runs `change` on the driver for `half`, then wakes the other half if
+    /// the change made progress it waits for (or if `change` panicked: the
+    /// other half then finds the connection given up).
+    fn step<R>(&self, half: Half, change: impl FnOnce(&mut Driver<S>) -> R) -> R {
+        let wake_on_panic = WakeOtherOnPanic(&self.wakers, half);
         let mut driver = self.lock();
         let before = driver.progress();
-        let result = step(&mut driver, cx, Poller::Shared(&self.wakers, half));
+        let result = change(&mut driver);
         let after = driver.progress();
+        if self.peer_close.get().is_none()
+            && let Some(frame) = driver.peer_close()
+        {
+            let _ = self.peer_close.set(frame.clone());
+        }
         drop(driver);
+        core::mem::forget(wake_on_panic);
         let wake = match half {
             Half::Read => after.frees_writer(before),
             Half::Write => after.wakes_reader(before),
@@ -62,12 +85,80 @@ impl<S> Shared<S> {
         }
         result
     }
+
+    /// One poll step for `half` (see [`step`](Self::step)).
+    fn poll<R>(
+        &self,
+        half: Half,
+        cx: &mut Context<'_>,
+        poll: impl FnOnce(&mut Driver<S>, &mut Context<'_>, Poller<'_>) -> Poll<R>,
+    ) -> Poll<R> {
+        self.step(half, |driver| {
+            poll(driver, cx, Poller::Shared(&self.wakers, half))
+        })
+    }
 }
 
-pub(crate) fn split<S>(driver: Driver<S>) -> (ReadHalf<S>, WriteHalf<S>) {
+/// Wakes the other half when dropped, which only happens if the step it
+/// guards panicked (it is forgotten otherwise).
+struct WakeOtherOnPanic<'a>(&'a Wakers, Half);
+
+impl Drop for WakeOtherOnPanic<'_> {
+    fn drop(&mut self) {
+        self.0.wake_other(self.1);
+    }
+}
+
+impl<S> WebSocketStream<S> {
+    /// Splits the stream into a reading and a writing half, for two tasks
+    /// (see [`ReadHalf`] and [`WriteHalf`]), **the read half first**:
+    ///
+    /// ```
+    /// use rfc6455::tokio::WebSocketStream;
+    /// use rfc6455::{Config, Connection, Message};
+    ///
+    /// # #[tokio::main(flavor = "current_thread")]
+    /// # async fn main() -> Result<(), rfc6455::tokio::Error> {
+    /// let (ours, theirs) = tokio::io::duplex(4096);
+    /// let server = Connection::server(Config::default());
+    /// let ws = WebSocketStream::from_connection(ours, server);
+    /// let client = Connection::client(Config::default());
+    /// let mut peer = WebSocketStream::from_connection(theirs, client);
+    ///
+    /// let (mut read, mut write) = ws.split();
+    /// write.send(Message::from("ping?")).await?;
+    /// peer.send(Message::from("pong!")).await?;
+    /// assert_eq!(peer.next().await.transpose()?, Some(Message::from("ping?")));
+    /// assert_eq!(read.next().await.transpose()?, Some(Message::from("pong!")));
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// The order is tokio's (`TcpStream::split` and `into_split`,
+    /// `tokio::io::split`: read, then write). `futures::StreamExt::split`
+    /// has the other order, sink first: `let (write, read) =
+    /// StreamExt::split(ws)` also works on this stream (it is a `Stream`
+    /// and a `Sink`), and gives futures' generic halves instead of these.
+    /// With `StreamExt` in scope, `ws.split()` still calls this method (an
+    /// inherent method comes first), so tokio-tungstenite's `let (write,
+    /// read) = ws.split();` compiles here with each half under the other's
+    /// name, and the first `write.send(..)` does not (a `ReadHalf` has no
+    /// `send`): swap the names.
+    pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
+        split(self.into_driver())
+    }
+}
+
+fn split<S>(driver: Driver<S>) -> (ReadHalf<S>, WriteHalf<S>) {
+    let peer_close = OnceLock::new();
+    if let Some(frame) = driver.peer_close() {
+        let _ = peer_close.set(frame.clone());
+    }
     let shared = Arc::new(Shared {
+        protocol: driver.conn.protocol().map(Box::from),
         driver: Mutex::new(driver),
         wakers: Wakers::new(),
+        peer_close,
     });
     (
         ReadHalf {
@@ -85,22 +176,73 @@ pub(crate) fn split<S>(driver: Driver<S>) -> (ReadHalf<S>, WriteHalf<S>) {
 /// the peer's close, so pongs go out while only this half is polled. As
 /// with the whole stream, keep a task reading for as long as the
 /// connection lives. Cancel safe, like [`WebSocketStream::next`].
+///
+/// # Dropping a half closes nothing
+///
+/// The halves share the connection and its transport, which stay open
+/// while either half lives. Dropping this half leaves no one reading:
+/// pings go unanswered (the peer's keepalive may then give up on the
+/// connection) and the peer's close frame is only seen by a
+/// [`WriteHalf::close`], which reads while it waits. Dropping the
+/// [`WriteHalf`] leaves this half reading and answering pings and the
+/// peer's close, but nothing more can be sent, this end's close frame
+/// included. Once both are dropped, the transport is dropped without a
+/// close frame, as when a [`WebSocketStream`] is dropped (the peer sees an
+/// abrupt end, code 1006): call [`WriteHalf::close`] first.
+///
+/// # A panic in the other half
+///
+/// If a poll of either half panics while it holds the halves' lock (the
+/// transport's or a waker's code panicked), the connection is given up on:
+/// this half then returns an I/O error once, and `None` after, as after a
+/// transport failure; it never panics in turn.
 pub struct ReadHalf<S> {
     shared: Arc<Shared<S>>,
 }
 
 /// The writing half of a [`WebSocketStream`] (from
 /// [`split`](WebSocketStream::split)): a [`Sink`](futures_sink::Sink) of
-/// messages, or [`send`](Self::send) and [`close`](Self::close).
+/// messages, or [`send`](Self::send), [`feed`](Self::feed),
+/// [`flush`](Self::flush), [`ping`](Self::ping) and [`close`](Self::close).
+///
+/// # Dropping it does not close
+///
+/// Dropping this half sends no close frame and leaves the connection to
+/// the [`ReadHalf`], which goes on reading and answering; what was
+/// [`feed`](Self::feed) and not yet written is lost. Dropping both halves
+/// drops the transport without a close frame (the peer sees an abrupt
+/// end, code 1006). To end the connection, await [`close`](Self::close),
+/// which sends this end's close frame and waits for the peer's (see
+/// [`ReadHalf`] for what dropping the other half does).
+///
+/// # Compression holds the lock
+///
+/// With permessage-deflate, a message is compressed as it is queued, by
+/// the connection (which keeps the compressor's state), so under the
+/// halves' lock: a read half polled meanwhile waits for it, blocking its
+/// thread for that long. The wait is bounded by one message: the time to
+/// compress it, and a message is at most `Config::max_output_buffer` bytes
+/// minus what is already queued (a larger send is refused before anything
+/// is compressed). Where a reader's latency matters, send large messages in
+/// pieces of your own, or lower `max_output_buffer` to bound every send.
+/// Without compression, queuing copies nothing (a client copies the
+/// message once, to mask it).
+///
+/// # A panic in the other half
+///
+/// As for [`ReadHalf`]: after a panic under the lock every call returns an
+/// I/O error (the connection was given up on), never a panic.
 pub struct WriteHalf<S> {
     shared: Arc<Shared<S>>,
 }
 
 impl<S> ReadHalf<S> {
-    /// The peer's close frame, once it arrived.
+    /// The peer's close frame, once it arrived (`None` before, and if the
+    /// peer's close frame carried no code), as
+    /// [`WebSocketStream::close_frame`].
     #[must_use]
-    pub fn close_frame(&self) -> Option<CloseFrame> {
-        self.shared.lock().peer_close().cloned()
+    pub fn close_frame(&self) -> Option<&CloseFrame> {
+        self.shared.peer_close.get()
     }
 
     /// Where the connection is in its life.
@@ -111,11 +253,13 @@ impl<S> ReadHalf<S> {
 
     /// The subprotocol the handshake agreed on, if any.
     #[must_use]
-    pub fn protocol(&self) -> Option<String> {
-        self.shared.lock().conn.protocol().map(String::from)
+    pub fn protocol(&self) -> Option<&str> {
+        self.shared.protocol.as_deref()
     }
 
-    /// Bytes of output queued and not yet written to the transport.
+    /// Bytes of output queued and not yet written to the transport (pongs
+    /// still waiting to join the output not counted; reading it changes
+    /// nothing).
     #[must_use]
     pub fn queued_output(&self) -> usize {
         self.shared.lock().queued_output()
@@ -136,10 +280,14 @@ impl<S> ReadHalf<S> {
         drop(write);
         match Arc::try_unwrap(self.shared) {
             Ok(shared) => {
-                let driver = shared
-                    .driver
-                    .into_inner()
-                    .unwrap_or_else(PoisonError::into_inner);
+                let driver = match shared.driver.into_inner() {
+                    Ok(driver) => driver,
+                    Err(poisoned) => {
+                        let mut driver = poisoned.into_inner();
+                        driver.give_up_after_panic();
+                        driver
+                    }
+                };
                 Ok(WebSocketStream::from_driver(driver))
             }
             // Unreachable: the two halves held the only references.
@@ -161,9 +309,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> ReadHalf<S> {
     }
 
     fn poll_message(&self, cx: &mut Context<'_>) -> Poll<Option<Result<Message, layer::Error>>> {
-        self.shared.poll(Half::Read, cx, |driver, cx, poller| {
-            driver.poll_next(cx, poller)
-        })
+        self.shared.poll(Half::Read, cx, Driver::poll_next)
     }
 }
 
@@ -174,10 +320,33 @@ impl<S> WriteHalf<S> {
         self.shared.lock().conn.state()
     }
 
-    /// Bytes of output queued and not yet written to the transport.
+    /// The peer's close frame, once it arrived, as
+    /// [`ReadHalf::close_frame`].
+    #[must_use]
+    pub fn close_frame(&self) -> Option<&CloseFrame> {
+        self.shared.peer_close.get()
+    }
+
+    /// The subprotocol the handshake agreed on, if any.
+    #[must_use]
+    pub fn protocol(&self) -> Option<&str> {
+        self.shared.protocol.as_deref()
+    }
+
+    /// Bytes of output queued and not yet written to the transport, as
+    /// [`ReadHalf::queued_output`].
     #[must_use]
     pub fn queued_output(&self) -> usize {
         self.shared.lock().queued_output()
+    }
+
+    /// Runs a change that queues something (a message, a ping, this end's
+    /// close) through the same wake decision as the polls.
+    fn queue(
+        &self,
+        change: impl FnOnce(&mut Driver<S>) -> Result<(), layer::Error>,
+    ) -> Result<(), layer::Error> {
+        self.shared.step(Half::Write, change)
     }
 }
 
@@ -186,13 +355,33 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// while more than the write limit of output is left, as
     /// [`WebSocketStream::send`] does. Cancel safe once polled.
     pub async fn send(&mut self, message: Message) -> Result<(), layer::Error> {
-        self.shared.lock().start_send(message)?;
+        self.queue(|driver| driver.start_send(message))?;
         poll_fn(|cx| self.poll_step(cx, Driver::poll_sent)).await
+    }
+
+    /// Queues `message` without writing it while no more than the write
+    /// limit of output is queued (past it, it writes and waits as
+    /// [`send`](Self::send) does), as [`WebSocketStream::feed`]. What is
+    /// queued goes out with the next [`send`](Self::send) or
+    /// [`flush`](Self::flush) of this half, or when the read half next
+    /// wakes (it writes the output before it waits for input). Cancel safe
+    /// once polled.
+    pub async fn feed(&mut self, message: Message) -> Result<(), layer::Error> {
+        self.queue(|driver| driver.start_send(message))?;
+        poll_fn(|cx| self.poll_step(cx, Driver::poll_ready)).await
     }
 
     /// Writes and flushes all queued output.
     pub async fn flush(&mut self) -> Result<(), layer::Error> {
         poll_fn(|cx| self.poll_step(cx, Driver::poll_flush)).await
+    }
+
+    /// Queues a ping (at most 125 bytes of payload) and writes it as
+    /// [`send`](Self::send) does. The peer's pong is read, and consumed, by
+    /// the read half.
+    pub async fn ping(&mut self, payload: &[u8]) -> Result<(), layer::Error> {
+        self.queue(|driver| driver.start_ping(payload))?;
+        poll_fn(|cx| self.poll_step(cx, Driver::poll_sent)).await
     }
 
     /// Queues this end's close frame (unless the connection is already past
@@ -202,7 +391,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     /// the connection anyway), so it finishes even if the read half is no
     /// longer polled.
     pub async fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), layer::Error> {
-        self.shared.lock().start_close(frame)?;
+        self.queue(|driver| driver.start_close(frame))?;
         poll_fn(|cx| self.poll_step(cx, Driver::poll_done)).await
     }
 
@@ -229,7 +418,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
     }
 
     fn start_send(self: Pin<&mut Self>, item: Message) -> Result<(), Self::Error> {
-        self.shared.lock().start_send(item)
+        self.queue(|driver| driver.start_send(item))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
@@ -237,7 +426,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Sink<Message> for WriteHalf<S> {
     }
 
     fn poll_close(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Result<(), Self::Error>> {
-        self.shared.lock().start_close(None)?;
+        self.queue(|driver| driver.start_close(None))?;
         self.poll_step(cx, Driver::poll_done)
     }
 }

@@ -10,7 +10,6 @@ use futures_core::Stream;
 use futures_sink::Sink;
 
 use super::driver::Driver;
-use super::split::{self, ReadHalf, WriteHalf};
 use super::wakers::Poller;
 use crate::layer;
 use crate::{CloseFrame, Connection, Message, State};
@@ -21,10 +20,21 @@ use crate::{CloseFrame, Connection, Message, State};
 /// Read data messages with [`next`](Self::next) (or as a
 /// [`Stream`](futures_core::Stream)), send with [`send`](Self::send) (or as
 /// a [`Sink`](futures_sink::Sink)), or answer what arrives with
-/// [`feed`](Self::feed), end with [`close`](Self::close). Pings,
-/// pongs and close frames never reach the caller: the stream answers pings
-/// and the peer's close itself, and runs the keepalive and close timers of
-/// the connection's [`Config`](crate::Config).
+/// [`feed`](Self::feed), end with [`close`](Self::close) or
+/// [`close_with`](Self::close_with). Pings, pongs and close frames never
+/// reach the caller: the stream answers pings and the peer's close itself,
+/// and runs the keepalive and close timers of the connection's
+/// [`Config`](crate::Config).
+///
+/// # The inherent methods mean what `SinkExt`'s do
+///
+/// `send`, `feed`, `flush` and `close` have the names and the meaning of
+/// `futures::SinkExt`'s, so code written for either reads the same:
+/// `send` flushes, `feed` only queues (waiting past the write limit),
+/// `close()` takes no argument. What `SinkExt` lacks has its own name:
+/// [`close_with`](Self::close_with) for a close frame with a code,
+/// [`ping`](Self::ping). The blocking [`WebSocket`](crate::blocking::WebSocket)
+/// offers the same verbs.
 ///
 /// # Reading drives the connection
 ///
@@ -44,6 +54,28 @@ use crate::{CloseFrame, Connection, Message, State};
 /// [`close`](Self::close) leaves the close frame queued; call `close` again
 /// to finish the handshake.
 ///
+/// # Dropping it does not close it
+///
+/// A stream dropped without [`close`](Self::close) sends no close frame:
+/// the transport is dropped (a TCP stream closes), and the peer sees the
+/// connection end abruptly, without a close handshake (a browser reports
+/// code 1006, abnormal closure; this crate's peer,
+/// [`ConnectionError::UnexpectedEof`](crate::ConnectionError::UnexpectedEof),
+/// also 1006). Output that was queued and not yet written (a
+/// [`feed`](Self::feed) not followed by a flush) is lost. To end a
+/// connection, `ws.close().await` (or [`close_with`](Self::close_with) a
+/// code): it sends the close frame, waits for the peer's, and closes the
+/// transport, within the close timeout.
+///
+/// Nothing is sent on drop, not even a best-effort close frame: `Drop`
+/// cannot await, and one non-blocking write attempt would write part of
+/// what is queued (possibly half a frame) or a close frame the peer may
+/// never read (a socket closed with input still unread is reset, and a
+/// reset may discard what the peer had not read yet), and a TLS
+/// transport would need a flush too. The peer would see 1006 either way,
+/// and the drop would silently depend on timing; an explicit `close` is
+/// the only reliable end.
+///
 /// # Memory and backpressure
 ///
 /// - Input: the stream reads at most 64 KiB at a time, into a buffer shared
@@ -51,17 +83,19 @@ use crate::{CloseFrame, Connection, Message, State};
 ///   only when the connection has no event ready. So the connection holds at
 ///   most one read beyond the message being assembled (itself bounded by
 ///   `Config::max_message_size`).
-/// - Output: a send waits while more than the write limit (64 KiB by
-///   default, see
+/// - Output: a [`send`](Self::send) waits until everything queued is
+///   written; a [`feed`](Self::feed) (and the `Sink`'s `poll_ready`) waits
+///   while more than the write limit (64 KiB by default, see
 ///   [`ClientOptions::write_limit`](crate::layer::ClientOptions::write_limit))
 ///   is queued, so queued output stays under the limit plus the last
-///   message (plus one message per send dropped while it waited);
+///   message (plus one message per call dropped while it waited);
 ///   `Config::max_output_buffer` is the hard ceiling. A peer that never
-///   reads makes a send wait for as long as it does not read; the keepalive
-///   (which runs while the stream is read) or a timeout of your own ends
-///   that.
+///   reads makes a send wait until the write timeout (30 s by default)
+///   gives up on the connection.
 /// - Otherwise a stream holds the connection's state (and, if negotiated,
-///   the compressor's), the transport, and one timer once a deadline is set.
+///   the compressor's), the transport, and up to two timers once deadlines
+///   are set: one for the connection's (keepalive, close), one for a send
+///   stalled on the write timeout.
 pub struct WebSocketStream<S> {
     driver: Driver<S>,
 }
@@ -77,14 +111,19 @@ impl<S> fmt::Debug for WebSocketStream<S> {
 impl<S> WebSocketStream<S> {
     /// A stream over `stream`, whose opening handshake already happened
     /// (elsewhere: hyper, an HTTP/2 stream, a handshake of your own), driving
-    /// `conn`. The timers are those of `conn`'s configuration; a send waits
-    /// while more than `write_limit` bytes of output wait. `Config::streaming`
+    /// `conn`, with the layer's defaults, as `connect` and `accept` give
+    /// them: the timers are those of `conn`'s configuration
+    /// (`Config::default()` has them on), the write limit is
+    /// [`DEFAULT_WRITE_LIMIT`](crate::layer::DEFAULT_WRITE_LIMIT) and the
+    /// write timeout [`DEFAULT_WRITE_TIMEOUT`](crate::layer::DEFAULT_WRITE_TIMEOUT)
+    /// (change them with [`with_write_limit`](Self::with_write_limit) and
+    /// [`with_write_timeout`](Self::with_write_timeout)). `Config::streaming`
     /// must be off: this layer delivers whole messages (a chunk is reported
     /// as an `Unsupported` I/O error).
     #[must_use]
-    pub fn from_connection(stream: S, conn: Connection, write_limit: usize) -> Self {
+    pub fn from_connection(stream: S, conn: Connection) -> Self {
         WebSocketStream {
-            driver: Driver::new(stream, conn, write_limit),
+            driver: Driver::new(stream, conn),
         }
     }
 
@@ -92,12 +131,19 @@ impl<S> WebSocketStream<S> {
     /// transport that takes nothing (a peer that does not read): the send,
     /// and everything after, fail with
     /// [`layer::Error::WriteTimeout`](crate::layer::Error::WriteTimeout).
-    /// `None` (the default here; the layer's `connect` and `accept` take
-    /// the options' 30 s) lets sends wait for as long as the transport
+    /// Default 30 s; `None` lets sends wait for as long as the transport
     /// does.
     #[must_use]
     pub fn with_write_timeout(mut self, timeout: Option<core::time::Duration>) -> Self {
         self.driver.set_write_timeout(timeout);
+        self
+    }
+
+    /// Makes a [`feed`](Self::feed) wait while more than `bytes` of output
+    /// wait unwritten. Default 64 KiB.
+    #[must_use]
+    pub fn with_write_limit(mut self, bytes: usize) -> Self {
+        self.driver.set_write_limit(bytes);
         self
     }
 
@@ -107,8 +153,8 @@ impl<S> WebSocketStream<S> {
         self.driver.conn.protocol()
     }
 
-    /// The peer's close frame, once it arrived (`None` before, and if the
-    /// peer's close frame carried no code).
+    /// The peer's close frame, once it arrived (`None` before; one without
+    /// a code reads as 1005, as [`Connection::peer_close`] says).
     #[must_use]
     pub fn close_frame(&self) -> Option<&CloseFrame> {
         self.driver.peer_close()
@@ -133,19 +179,19 @@ impl<S> WebSocketStream<S> {
         &self.driver.io
     }
 
-    /// Bytes of output queued and not yet written to the transport.
-    pub fn queued_output(&mut self) -> usize {
+    /// Bytes of output queued and not yet written to the transport (a
+    /// pure reading: it moves no waiting pong into the output).
+    #[must_use]
+    pub fn queued_output(&self) -> usize {
         self.driver.queued_output()
-    }
-
-    /// Splits the stream into a reading and a writing half, for two tasks
-    /// (see [`ReadHalf`] and [`WriteHalf`]).
-    pub fn split(self) -> (ReadHalf<S>, WriteHalf<S>) {
-        split::split(self.driver)
     }
 
     pub(crate) fn from_driver(driver: Driver<S>) -> Self {
         WebSocketStream { driver }
+    }
+
+    pub(crate) fn into_driver(self) -> Driver<S> {
+        self.driver
     }
 }
 
@@ -161,21 +207,22 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         poll_fn(|cx| self.driver.poll_next(cx, Poller::Direct)).await
     }
 
-    /// Queues `message` and writes what the transport takes at once; waits
-    /// only while more than the write limit of output is left. Output
-    /// below the limit is written by later calls ([`next`](Self::next),
-    /// `send`, [`flush`](Self::flush)). Refused (nothing queued) once the
-    /// connection is closing, closed or failed. Cancel safe once polled.
+    /// Sends `message`: queues it and writes and flushes all queued
+    /// output, as [`SinkExt::send`](https://docs.rs/futures/latest/futures/sink/trait.SinkExt.html#method.send)
+    /// does. Refused (nothing queued) once the connection is closing,
+    /// closed or failed. Cancel safe once polled: the message is queued at
+    /// the first poll, and written by later calls if this is dropped.
     pub async fn send(&mut self, message: Message) -> Result<(), layer::Error> {
         self.driver.start_send(message)?;
-        poll_fn(|cx| self.driver.poll_sent(cx, Poller::Direct)).await
+        poll_fn(|cx| self.driver.poll_flush(cx, Poller::Direct)).await
     }
 
     /// Queues `message` without writing it while no more than the write
-    /// limit of output is queued (past it, it writes and waits as
-    /// [`send`](Self::send) does). What is queued goes out with the next
-    /// [`next`](Self::next), which writes it before it waits for input, or
-    /// with `send` or [`flush`](Self::flush).
+    /// limit of output is queued (past it, it writes and waits until the
+    /// output is under the limit), as `SinkExt::feed` does. What is queued
+    /// goes out with the next [`next`](Self::next), which writes it before
+    /// it waits for input, or with [`send`](Self::send) or
+    /// [`flush`](Self::flush).
     ///
     /// For answering messages as they arrive (an echo, a reply per request):
     /// the answers to messages that arrived together leave in one write,
@@ -193,15 +240,32 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
         poll_fn(|cx| self.driver.poll_flush(cx, Poller::Direct)).await
     }
 
-    /// Closes the connection: queues this end's close frame (`None` sends
-    /// one without a code; skipped if the connection is already past open),
-    /// then reads, discarding data, until the close handshake is complete
-    /// and the transport closed. The wait is bounded by the connection's
-    /// `Config::close_timeout`.
+    /// Sends a ping with `payload` (at most 125 bytes) and flushes; the
+    /// pong, when it comes, is not handed out (reading consumes it).
+    pub async fn ping(&mut self, payload: &[u8]) -> Result<(), layer::Error> {
+        self.driver.conn.ping(payload)?;
+        poll_fn(|cx| self.driver.poll_flush(cx, Poller::Direct)).await
+    }
+
+    /// Closes the connection with a close frame without a code, as
+    /// `SinkExt::close` does: [`close_with`](Self::close_with) with no
+    /// frame.
+    pub async fn close(&mut self) -> Result<(), layer::Error> {
+        self.finish_closing(None).await
+    }
+
+    /// Closes the connection: queues this end's close `frame` (skipped if
+    /// the connection is already past open), then reads, discarding data,
+    /// until the close handshake is complete and the transport closed. The
+    /// wait is bounded by the connection's `Config::close_timeout`.
     ///
     /// `Ok` after a clean close handshake; otherwise the error that ended
     /// the connection (`Error::CloseTimeout` if the peer never answered).
-    pub async fn close(&mut self, frame: Option<CloseFrame>) -> Result<(), layer::Error> {
+    pub async fn close_with(&mut self, frame: CloseFrame) -> Result<(), layer::Error> {
+        self.finish_closing(Some(frame)).await
+    }
+
+    async fn finish_closing(&mut self, frame: Option<CloseFrame>) -> Result<(), layer::Error> {
         self.driver.start_close(frame)?;
         poll_fn(|cx| self.driver.poll_done(cx, Poller::Direct)).await
     }

@@ -1,7 +1,7 @@
 //! The transports the tokio layer makes itself: a client's TCP stream, in
-//! TLS for `wss://` (feature `rustls`), and TLS for servers.
+//! TLS for `wss://` (feature `tokio-rustls`), and TLS for servers.
 
-#[cfg(feature = "rustls")]
+#[cfg(feature = "tokio-rustls")]
 use std::boxed::Box;
 use std::io;
 use std::pin::Pin;
@@ -11,20 +11,20 @@ use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use ::tokio::net::TcpStream;
 
 /// What a tokio client connects over: TCP, or TLS over TCP for `wss://`
-/// (feature `rustls`). Through a proxy, the TCP stream is the tunnel.
+/// (feature `tokio-rustls`). Through a proxy, the TCP stream is the tunnel.
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ClientStream {
     /// `ws://`.
     Plain(TcpStream),
     /// `wss://`: TLS, client side (boxed: the session state is large).
-    #[cfg(feature = "rustls")]
+    #[cfg(feature = "tokio-rustls")]
     Tls(Box<tokio_rustls::client::TlsStream<TcpStream>>),
 }
 
 /// A server's TLS stream over `S`, from
 /// [`accept_tls_with`](super::accept_tls_with).
-#[cfg(feature = "rustls")]
+#[cfg(feature = "tokio-rustls")]
 pub type TlsStream<S = TcpStream> = tokio_rustls::server::TlsStream<S>;
 
 impl ClientStream {
@@ -33,7 +33,7 @@ impl ClientStream {
     pub fn tcp(&self) -> &TcpStream {
         match self {
             ClientStream::Plain(tcp) => tcp,
-            #[cfg(feature = "rustls")]
+            #[cfg(feature = "tokio-rustls")]
             ClientStream::Tls(tls) => tls.get_ref().0,
         }
     }
@@ -44,7 +44,7 @@ macro_rules! delegate {
     ($self:ident, $method:ident($($arg:expr),*)) => {
         match $self.get_mut() {
             ClientStream::Plain(tcp) => Pin::new(tcp).$method($($arg),*),
-            #[cfg(feature = "rustls")]
+            #[cfg(feature = "tokio-rustls")]
             ClientStream::Tls(tls) => Pin::new(&mut **tls).$method($($arg),*),
         }
     };
@@ -80,7 +80,7 @@ impl AsyncWrite for ClientStream {
     fn is_write_vectored(&self) -> bool {
         match self {
             ClientStream::Plain(tcp) => tcp.is_write_vectored(),
-            #[cfg(feature = "rustls")]
+            #[cfg(feature = "tokio-rustls")]
             ClientStream::Tls(tls) => tls.is_write_vectored(),
         }
     }

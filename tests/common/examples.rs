@@ -6,7 +6,7 @@
 #![allow(dead_code)] // each test file uses a different subset
 
 use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Mutex;
 
@@ -20,10 +20,23 @@ impl Drop for Running {
     }
 }
 
-/// Starts the demo echo server on an ephemeral 127.0.0.1 port; returns it
-/// with its address (`127.0.0.1:PORT`), read from its banner.
+/// The demo, `echo_server` (axum on hyper), when this build has what it
+/// needs (`axum`, and `tokio-rustls` for its `--tls`), else
+/// `blocking_echo_server`: the same page, answers and banner, on the
+/// blocking layer.
+pub fn demo(tls: bool) -> PathBuf {
+    let axum = cfg!(feature = "axum") && (!tls || cfg!(feature = "tokio-rustls"));
+    program(if axum {
+        "echo_server"
+    } else {
+        "blocking_echo_server"
+    })
+}
+
+/// Starts the demo echo server ([`demo`]) on an ephemeral 127.0.0.1 port;
+/// returns it with its address (`127.0.0.1:PORT`), read from its banner.
 pub fn start_echo_server() -> (Running, String) {
-    let mut child = Command::new(program("echo_server"))
+    let mut child = Command::new(demo(false))
         .arg("127.0.0.1:0")
         .stdout(Stdio::piped())
         .spawn()
@@ -80,15 +93,28 @@ fn build(name: &str) -> PathBuf {
         ("deflate", cfg!(feature = "deflate")),
         ("tokio", cfg!(feature = "tokio")),
         ("rustls", cfg!(feature = "rustls")),
+        ("rustls-aws-lc-rs", cfg!(feature = "rustls-aws-lc-rs")),
+        ("rustls-ring", cfg!(feature = "rustls-ring")),
+        ("rustls-native-certs", cfg!(feature = "rustls-native-certs")),
+        ("webpki-roots", cfg!(feature = "webpki-roots")),
+        ("tokio-rustls", cfg!(feature = "tokio-rustls")),
+        ("wasm-js", cfg!(feature = "wasm-js")),
         ("http", cfg!(feature = "http")),
+        ("axum", cfg!(feature = "axum")),
     ]
     .into_iter()
     .filter_map(|(feature, on)| on.then_some(feature))
     .collect();
+    // The target directory this test was built in (`CARGO_TARGET_TMPDIR` is
+    // its `tmp`), so that a run with another toolchain or `--target-dir`
+    // does not rebuild everything in `target/`.
+    let target_dir = Path::new(env!("CARGO_TARGET_TMPDIR")).parent().unwrap();
     let output = Command::new(env!("CARGO"))
         .args(["build", "--message-format=json", "--profile", &profile])
         .arg("--manifest-path")
         .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/Cargo.toml"))
+        .arg("--target-dir")
+        .arg(target_dir)
         .args(["--no-default-features", "--features", &features.join(",")])
         .args(["--example", name])
         .stderr(Stdio::piped())

@@ -1,6 +1,8 @@
 //! python-websockets as an independent peer: installed once into a
-//! virtualenv under `target/tmp` (the same one `tests/python_interop.rs`
-//! uses), and scripts run with a bounded wait.
+//! virtualenv under `target/tmp` (the same one `tests/layers/python_interop.rs`
+//! uses), and scripts run with a bounded wait. Without python3, its `venv`
+//! module or PyPI, the tests that need it skip, saying why, unless `CI` is
+//! set (`common::peers`).
 
 use std::io::{BufRead, BufReader};
 use std::path::PathBuf;
@@ -9,34 +11,73 @@ use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
+use crate::common::peers::{find_program, require_peer};
+
 /// The python-websockets release the tests run against.
 pub const WEBSOCKETS: &str = "websockets==15.0.1";
 
-/// A Python with python-websockets, installed on first use.
-pub fn python() -> &'static PathBuf {
-    static PYTHON: OnceLock<PathBuf> = OnceLock::new();
-    PYTHON.get_or_init(|| {
-        let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("python-websockets");
-        let python = venv.join("bin/python");
-        let ready = Command::new(&python)
-            .args(["-c", "import websockets"])
-            .status()
-            .is_ok_and(|s| s.success());
-        if !ready {
-            let made = Command::new("python3")
-                .args(["-m", "venv"])
-                .arg(&venv)
-                .status()
-                .expect("python3 runs");
-            assert!(made.success(), "python3 -m venv failed");
-            let installed = Command::new(&python)
-                .args(["-m", "pip", "install", "--quiet", WEBSOCKETS])
-                .status()
-                .expect("pip runs");
-            assert!(installed.success(), "pip install {WEBSOCKETS} failed");
-        }
-        python
-    })
+/// A Python with python-websockets.
+pub struct Python(PathBuf);
+
+/// The Python with python-websockets, installed on first use; `None` (the
+/// test is skipped, having said why) when it cannot be had.
+pub fn websockets() -> Option<&'static Python> {
+    static PYTHON: OnceLock<Result<Python, String>> = OnceLock::new();
+    require_peer(PYTHON.get_or_init(install).as_ref().map_err(Clone::clone))
+}
+
+/// A virtualenv with python-websockets, made by the `python3` that
+/// [`find_program`] finds: one per interpreter, so that `RFC6455_PYTHON3`
+/// picks a Python of its own.
+fn install() -> Result<Python, String> {
+    let base = find_program("python3")
+        .map_err(|missing| format!("{missing}: python-websockets runs on it"))?;
+    let name: String = base
+        .to_string_lossy()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let venv = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("python-websockets{name}"));
+    let python = venv.join("bin/python");
+    if run_to_end(Command::new(&python).args(["-c", "import websockets"])).is_err() {
+        run_to_end(Command::new(&base).args(["-m", "venv"]).arg(&venv)).map_err(|why| {
+            let base = base.display();
+            format!("`{base} -m venv` failed ({why}; Debian: apt-get install python3-venv)")
+        })?;
+        run_to_end(Command::new(&python).args(["-m", "pip", "install", "--quiet", WEBSOCKETS]))
+            .map_err(|why| format!("pip could not install {WEBSOCKETS} from PyPI ({why})"))?;
+    }
+    Ok(Python(python))
+}
+
+/// Runs `command` to its end; why it failed, if it did.
+fn run_to_end(command: &mut Command) -> Result<(), String> {
+    match command.status() {
+        Ok(status) if status.success() => Ok(()),
+        Ok(status) => Err(status.to_string()),
+        Err(e) => Err(format!("it did not start: {e}")),
+    }
+}
+
+impl Python {
+    /// Runs `script` with python-websockets and `args`; returns the process
+    /// and the first line it prints.
+    pub fn run(&self, script: &str, args: &[&str]) -> (Running, String) {
+        let mut child = Command::new(&self.0)
+            .arg("-c")
+            .arg(script)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python starts");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let running = Running(child);
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read python's output");
+        (running, line.trim().to_owned())
+    }
 }
 
 /// A child process killed when the test ends, however it ends.
@@ -62,23 +103,4 @@ impl Running {
         }
         false
     }
-}
-
-/// Runs `script` with python-websockets and `args`; returns the process
-/// and the first line it prints.
-pub fn run(script: &str, args: &[&str]) -> (Running, String) {
-    let mut child = Command::new(python())
-        .arg("-c")
-        .arg(script)
-        .args(args)
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python starts");
-    let stdout = child.stdout.take().expect("piped stdout");
-    let running = Running(child);
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("read python's output");
-    (running, line.trim().to_owned())
 }

@@ -10,9 +10,9 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rfc6455::frame::Opcode;
-use rfc6455::handshake::{Accept, HandshakeError, ServerHandshake};
+use rfc6455::handshake::{Accept, HandshakeError, ResponseError, ServerHandshake};
 use rfc6455::layer::{self, ClientOptions};
-use rfc6455::{Config, Error, Message};
+use rfc6455::{Config, ConnectionError, Message};
 
 use crate::support::*;
 
@@ -68,7 +68,7 @@ fn blocking_client(options: ClientOptions, then: Then) -> Result<Option<Message>
     match then {
         Then::Connect => Ok(None),
         Then::Read => ws.read(),
-        Then::Close => ws.close(None).map(|()| None),
+        Then::Close => ws.close().map(|()| None),
     }
 }
 
@@ -95,7 +95,7 @@ mod tokio_clients {
             ws.send(Message::from("control")).await.unwrap();
             let echo = ws.next().await.transpose().unwrap();
             assert_eq!(echo, Some(Message::from("control")));
-            ws.close(None).await.unwrap();
+            ws.close().await.unwrap();
             let control = started.elapsed();
             let (result, took) = tokio::time::timeout(Duration::from_secs(20), attacked)
                 .await
@@ -114,7 +114,7 @@ mod tokio_clients {
         match then {
             Then::Connect => Ok(None),
             Then::Read => ws.next().await.transpose(),
-            Then::Close => ws.close(None).await.map(|()| None),
+            Then::Close => ws.close().await.map(|()| None),
         }
     }
 }
@@ -227,7 +227,7 @@ fn a_silent_server_fails_the_keepalive(layer: Layer) {
     assert!(
         matches!(
             run.result,
-            Err(layer::Error::Protocol(Error::KeepaliveTimeout))
+            Err(layer::Error::Connection(ConnectionError::KeepaliveTimeout))
         ),
         "{:?}",
         run.result
@@ -307,7 +307,10 @@ fn a_server_that_never_answers_the_close_times_out(layer: Layer) {
         run.result, run.took, run.control
     );
     assert!(
-        matches!(run.result, Err(layer::Error::Protocol(Error::CloseTimeout))),
+        matches!(
+            run.result,
+            Err(layer::Error::Connection(ConnectionError::CloseTimeout))
+        ),
         "{:?}",
         run.result
     );
@@ -318,7 +321,7 @@ fn a_server_that_never_answers_the_close_times_out(layer: Layer) {
 }
 
 on_both_clients!(
-    /// No close frame back: `Error::CloseTimeout`.
+    /// No close frame back: `ConnectionError::CloseTimeout`.
     a_server_that_never_answers_the_close_fails_with_close_timeout,
     30,
     a_server_that_never_answers_the_close_times_out
@@ -365,8 +368,8 @@ fn an_endless_response_head_hits_the_handshake_limit(layer: Layer) {
     assert!(
         matches!(
             run.result,
-            Err(layer::Error::Protocol(Error::Handshake(
-                HandshakeError::TooLarge
+            Err(layer::Error::Handshake(HandshakeError::Response(
+                ResponseError::TooLarge
             )))
         ),
         "{:?}",
@@ -449,7 +452,9 @@ fn a_deflate_bomb_is_bounded_by_max_message_size(layer: Layer) {
     assert!(
         matches!(
             run.result,
-            Err(layer::Error::Protocol(Error::MessageTooLarge))
+            Err(layer::Error::Connection(ConnectionError::Protocol(
+                rfc6455::ProtocolError::MessageTooLarge
+            )))
         ),
         "{:?}",
         run.result

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Buf;
 use rfc6455::frame::Opcode;
-use rfc6455::{Config, Connection, Error, layer};
+use rfc6455::{Config, Connection, ConnectionError, layer};
 
 use crate::support::*;
 
@@ -259,7 +259,10 @@ fn a_half_close_still_gets_its_echo(layer: Layer) {
          heap peak {peak} B",
         report.ended, report.echoed
     );
-    assert_eq!(protocol_error(&report.ended), Error::UnexpectedEof);
+    assert_eq!(
+        connection_error(&report.ended),
+        ConnectionError::UnexpectedEof
+    );
     assert_eq!(report.echoed, 1);
     assert!(peak < 512 * KIB, "heap peak {peak} B");
 }

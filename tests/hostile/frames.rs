@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rfc6455::frame::Opcode;
-use rfc6455::{Config, Error};
+use rfc6455::{Config, ConnectionError, ProtocolError};
 
 use crate::support::*;
 
@@ -77,7 +77,10 @@ fn a_huge_declared_length_fails_with_1009_at_once(layer: Layer) {
         "hostile: 2^62 header {layer:?}: 1009 after {answered:?}, control echo in {control:?}, \
          heap peak {peak} B"
     );
-    assert_eq!(protocol_error(&report.ended), Error::FrameTooLarge);
+    assert_eq!(
+        connection_error(&report.ended),
+        ProtocolError::FrameTooLarge.into()
+    );
     assert!(peer.sees_end(), "the server kept the transport open");
     assert!(peak < 512 * KIB, "heap peak {peak} B");
 }
@@ -110,7 +113,10 @@ fn a_huge_declared_length_within_the_limits_waits_and_is_cut(layer: Layer) {
         "hostile: 2^62 header, no limit {layer:?}: 1011 after {cut:?}, control echo in \
          {control:?}, heap peak {peak} B"
     );
-    assert_eq!(protocol_error(&report.ended), Error::KeepaliveTimeout);
+    assert_eq!(
+        connection_error(&report.ended),
+        ConnectionError::KeepaliveTimeout
+    );
     assert!(cut >= Duration::from_millis(600), "{cut:?}");
     assert!(peak < 512 * KIB, "heap peak {peak} B");
 }

@@ -5,7 +5,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rfc6455::handshake::{Accept, ServerHandshake};
-use rfc6455::{Connection, Error};
+use rfc6455::{Connection, ConnectionError};
 use rustix::process::{Resource, getrlimit, setrlimit};
 
 use crate::support::*;
@@ -21,7 +21,7 @@ fn raise_file_limit() -> u64 {
 
 /// A server's connection just out of a handshake, as the layers make it.
 fn connection_after_handshake() -> Connection {
-    let mut handshake = ServerHandshake::new(rfc6455::layer::default_config());
+    let mut handshake = ServerHandshake::new(rfc6455::Config::default());
     let request = handshake
         .receive(REQUEST)
         .unwrap()
@@ -69,7 +69,10 @@ fn idle_connections_cost_little(layer: Layer) {
     drop(peers);
     let reports = server.reports_for(&addrs, Duration::from_secs(60));
     for report in &reports {
-        assert_eq!(protocol_error(&report.ended), Error::UnexpectedEof);
+        assert_eq!(
+            connection_error(&report.ended),
+            ConnectionError::UnexpectedEof
+        );
     }
     match layer {
         // A 16 KiB read buffer per connection and a thread's bookkeeping.

@@ -229,7 +229,7 @@ impl Setup {
 
 /// The layer's timers with every timeout at `ms`.
 pub fn timers(ms: u64) -> Config {
-    let mut config = layer::default_config();
+    let mut config = rfc6455::Config::default();
     let t = Some(Duration::from_millis(ms));
     config.ping_interval = t;
     config.ping_timeout = t;
@@ -418,7 +418,7 @@ pub fn control_echo(url: &str) -> Duration {
             let (mut ws, _) = rfc6455::blocking::connect_with(options)?;
             ws.send(Message::from("control"))?;
             let echoed = ws.read()? == Some(Message::from("control"));
-            ws.close(None)?;
+            ws.close()?;
             Ok(echoed)
         })();
         let _ = tx.send((result, started.elapsed()));
@@ -434,9 +434,7 @@ pub fn control_echo(url: &str) -> Duration {
 // The raw peer.
 
 /// A valid upgrade request that offers no extension.
-pub const REQUEST: &[u8] = b"GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\nUpgrade: websocket\r\n\
-Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\
-Sec-WebSocket-Version: 13\r\n\r\n";
+pub const REQUEST: &[u8] = crate::common::CLIENT_REQUEST.as_bytes();
 
 /// A client that speaks the protocol by hand over a blocking socket.
 pub struct Peer {
@@ -587,10 +585,11 @@ pub fn clean_close_code(ended: &Ended) -> Option<u16> {
     }
 }
 
-/// The protocol error a failed connection ended with.
-pub fn protocol_error(ended: &Ended) -> rfc6455::Error {
+/// Why a failed connection ended (a protocol violation, the transport's
+/// end, a timeout).
+pub fn connection_error(ended: &Ended) -> rfc6455::ConnectionError {
     match ended {
-        Ended::Failed(layer::Error::Protocol(error)) => *error,
+        Ended::Failed(layer::Error::Connection(error)) => *error,
         other => panic!("expected a protocol error, got {other:?}"),
     }
 }

@@ -66,8 +66,10 @@ async fn echo(tcp: tokio::net::TcpStream, setup: &Setup, open: &AtomicUsize) -> 
     let ended = loop {
         match ws.next().await {
             Some(Ok(message)) => {
+                // `feed`: the echo waits only past the write limit (`send` would wait
+                // until it is written); `next` writes it before it reads.
                 let sent = match setup.send_timeout {
-                    Some(limit) => match tokio::time::timeout(limit, ws.send(message)).await {
+                    Some(limit) => match tokio::time::timeout(limit, ws.feed(message)).await {
                         Ok(sent) => sent,
                         Err(_) => {
                             break Ended::SendStalled {
@@ -75,7 +77,7 @@ async fn echo(tcp: tokio::net::TcpStream, setup: &Setup, open: &AtomicUsize) -> 
                             };
                         }
                     },
-                    None => ws.send(message).await,
+                    None => ws.feed(message).await,
                 };
                 match sent {
                     Ok(()) => echoed += 1,
