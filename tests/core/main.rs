@@ -12,6 +12,7 @@ mod deflate;
 mod framing;
 mod lifecycle;
 mod messages;
+mod prepared;
 mod properties;
 mod simd_reference;
 mod text;

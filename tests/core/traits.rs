@@ -15,7 +15,7 @@ use rfc6455::handshake::{
 };
 use rfc6455::{
     Chunk, CloseFrame, Config, Connection, ConnectionError, Error, Event, InvalidUtf8, Message,
-    OsRandom, Output, ProtocolError, Refused, SendError, Utf8Bytes,
+    OsRandom, Output, PreparedMessage, ProtocolError, Refused, SendError, Utf8Bytes,
 };
 
 /// What a connection, a layer's stream or a handshake in progress offers:
@@ -55,6 +55,7 @@ const _: () = {
     value::<Chunk>();
     value::<CloseFrame>();
     value::<Config>();
+    value::<PreparedMessage>();
 
     error::<Error>();
     error::<ProtocolError>();
