@@ -36,6 +36,9 @@ impl CloseCode {
     pub const MANDATORY_EXTENSION: CloseCode = CloseCode(1010);
     /// 1011: the server hit an unexpected condition.
     pub const INTERNAL_ERROR: CloseCode = CloseCode(1011);
+    /// 1013: try again later (the server is overloaded, or this client fell
+    /// too far behind).
+    pub const TRY_AGAIN_LATER: CloseCode = CloseCode(1013);
     /// 1015: the TLS handshake failed (local only, never sent).
     pub const TLS_HANDSHAKE: CloseCode = CloseCode(1015);
 

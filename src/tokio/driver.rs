@@ -17,9 +17,10 @@ use ::tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use ::tokio::time::{Instant, Sleep};
 use bytes::Buf;
 
+use super::try_send_error::TrySendError;
 use super::wakers::{Poller, Resource};
 use crate::layer::{self, DEFAULT_WRITE_LIMIT, DEFAULT_WRITE_TIMEOUT};
-use crate::{CloseFrame, Connection, Event, Message, State, Timestamp};
+use crate::{CloseFrame, Connection, Event, Message, PreparedMessage, Refused, State, Timestamp};
 
 /// The most one read takes from the transport.
 pub(crate) const READ_SIZE: usize = 64 << 10;
@@ -195,6 +196,37 @@ impl<S> Driver<S> {
     /// Queues a message (refused by the connection outside the open state).
     pub(crate) fn start_send(&mut self, message: Message) -> Result<(), layer::Error> {
         Ok(self.conn.send(message)?)
+    }
+
+    /// Queues a prepared message (refused by the connection outside the
+    /// open state).
+    pub(crate) fn start_send_prepared(
+        &mut self,
+        message: &PreparedMessage,
+    ) -> Result<(), layer::Error> {
+        Ok(self.conn.send_prepared(message)?)
+    }
+
+    /// Queues a prepared message unless more than the write limit waits.
+    pub(crate) fn try_send_prepared(
+        &mut self,
+        message: &PreparedMessage,
+    ) -> Result<(), TrySendError> {
+        let queued = self.conn.queued_len();
+        let state = self.conn.state();
+        if state != State::Open {
+            return Err(TrySendError::NotOpen(state));
+        }
+        if queued > self.write_limit {
+            return Err(TrySendError::Lagging { queued });
+        }
+        match self.conn.send_prepared(message) {
+            Ok(()) => Ok(()),
+            Err(Refused::NotOpen(state)) => Err(TrySendError::NotOpen(state)),
+            // The output buffer is full (the layers send whole messages, so
+            // no fragmented send is in progress): lagging as well.
+            Err(_) => Err(TrySendError::Lagging { queued }),
+        }
     }
 
     /// Queues a ping (refused outside the open state, or past 125 bytes).

@@ -70,11 +70,13 @@
 //! ```
 
 mod accept;
+mod broadcast;
 mod connect;
 mod driver;
 mod split;
 mod stream;
 mod transport;
+mod try_send_error;
 mod wakers;
 
 /// What users of this layer name besides its own types, so that one `use`
@@ -86,9 +88,11 @@ pub use crate::layer::{
 #[cfg(feature = "tokio-rustls")]
 pub use accept::accept_tls_with;
 pub use accept::{accept, accept_with};
+pub use broadcast::{Lagging, Report, broadcast};
 pub use connect::{connect, connect_on, connect_with};
 pub use split::{ReadHalf, ReuniteError, WriteHalf};
 pub use stream::WebSocketStream;
 pub use transport::ClientStream;
 #[cfg(feature = "tokio-rustls")]
 pub use transport::TlsStream;
+pub use try_send_error::TrySendError;

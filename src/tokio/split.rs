@@ -25,9 +25,10 @@ use futures_sink::Sink;
 
 use super::WebSocketStream;
 use super::driver::Driver;
+use super::try_send_error::TrySendError;
 use super::wakers::{Half, Poller, Wakers};
 use crate::layer;
-use crate::{CloseFrame, Message, State};
+use crate::{CloseFrame, Message, PreparedMessage, State};
 
 /// One of the driver's write-side poll functions.
 type Step<S> = fn(&mut Driver<S>, &mut Context<'_>, Poller<'_>) -> Poll<Result<(), layer::Error>>;
@@ -340,6 +341,29 @@ impl<S> WriteHalf<S> {
         self.shared.lock().queued_output()
     }
 
+    /// Queues a [`PreparedMessage`] without waiting, unless more than the
+    /// write limit of output is already queued (then nothing is queued:
+    /// [`TrySendError::Lagging`]). The read half writes it (it is woken
+    /// for that), as does this half's next `send` or `flush`; so a task
+    /// must be reading the connection, as in the usual pattern of one
+    /// reading task per connection. [`broadcast`](super::broadcast) calls
+    /// this for many halves.
+    pub fn try_send_prepared(&self, message: &PreparedMessage) -> Result<(), TrySendError> {
+        self.shared
+            .step(Half::Write, |driver| driver.try_send_prepared(message))?;
+        // Output grew, which the read half does not wait for: wake it, it
+        // writes the output before it waits for input.
+        self.shared.wakers.wake_other(Half::Write);
+        Ok(())
+    }
+
+    /// Queues this end's close frame without waiting (nothing once the
+    /// connection is past open); the read half then finishes the close
+    /// handshake, bounded by the close timeout.
+    pub(crate) fn start_close(&self, frame: CloseFrame) {
+        let _ = self.queue(|driver| driver.start_close(Some(frame)));
+    }
+
     /// Runs a change that queues something (a message, a ping, this end's
     /// close) through the same wake decision as the polls.
     fn queue(
@@ -369,6 +393,13 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WriteHalf<S> {
     pub async fn feed(&mut self, message: Message) -> Result<(), layer::Error> {
         self.queue(|driver| driver.start_send(message))?;
         poll_fn(|cx| self.poll_step(cx, Driver::poll_ready)).await
+    }
+
+    /// Sends a [`PreparedMessage`] as [`send`](Self::send) sends a message
+    /// (its frame shared with every other connection it goes to).
+    pub async fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), layer::Error> {
+        self.queue(|driver| driver.start_send_prepared(message))?;
+        poll_fn(|cx| self.poll_step(cx, Driver::poll_sent)).await
     }
 
     /// Writes and flushes all queued output.

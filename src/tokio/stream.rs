@@ -10,9 +10,10 @@ use futures_core::Stream;
 use futures_sink::Sink;
 
 use super::driver::Driver;
+use super::try_send_error::TrySendError;
 use super::wakers::Poller;
 use crate::layer;
-use crate::{CloseFrame, Connection, Message, State};
+use crate::{CloseFrame, Connection, Message, PreparedMessage, State};
 
 /// A WebSocket over a tokio transport `S` (a `TcpStream`, a TLS stream, a
 /// `DuplexStream`, ...).
@@ -233,6 +234,23 @@ impl<S: AsyncRead + AsyncWrite + Unpin> WebSocketStream<S> {
     pub async fn feed(&mut self, message: Message) -> Result<(), layer::Error> {
         self.driver.start_send(message)?;
         poll_fn(|cx| self.driver.poll_ready(cx, Poller::Direct)).await
+    }
+
+    /// Sends a [`PreparedMessage`] as [`send`](Self::send) sends a message
+    /// (its frame shared with every other connection it goes to).
+    pub async fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), layer::Error> {
+        self.driver.start_send_prepared(message)?;
+        poll_fn(|cx| self.driver.poll_flush(cx, Poller::Direct)).await
+    }
+
+    /// Queues a [`PreparedMessage`] without waiting or writing, unless more
+    /// than the write limit of output is already queued
+    /// ([`TrySendError::Lagging`], nothing queued). It goes out with the
+    /// next [`next`](Self::next), [`send`](Self::send) or
+    /// [`flush`](Self::flush). To queue on connections other tasks read,
+    /// split them: [`WriteHalf::try_send_prepared`](super::WriteHalf::try_send_prepared).
+    pub fn try_send_prepared(&mut self, message: &PreparedMessage) -> Result<(), TrySendError> {
+        self.driver.try_send_prepared(message)
     }
 
     /// Writes and flushes all queued output.

@@ -6,6 +6,7 @@
 #![cfg(feature = "tokio")]
 
 use crate::common;
+mod broadcast;
 mod flow;
 mod handshakes;
 mod messages;
