@@ -70,6 +70,13 @@ use crate::tokio::WebSocketStream;
 /// (HTTP/1.1) or stream (HTTP/2) hyper hands over.
 pub type WebSocket = WebSocketStream<TokioIo<Upgraded>>;
 
+/// The reading half of a split [`WebSocket`].
+pub type ReadHalf = crate::tokio::ReadHalf<TokioIo<Upgraded>>;
+
+/// The writing half of a split [`WebSocket`] (what a room keeps to
+/// [`broadcast`](crate::tokio::broadcast) to).
+pub type WriteHalf = crate::tokio::WriteHalf<TokioIo<Upgraded>>;
+
 /// What is called when hyper could not hand over the connection after the
 /// response went out (the client went away first, ...).
 type FailedUpgrade = Box<dyn FnOnce(hyper::Error) + Send>;

@@ -19,6 +19,7 @@ mod examples;
 mod net;
 
 mod blocking_layer;
+mod chat_example;
 #[cfg(feature = "tokio")]
 mod conformance;
 mod cross_layer;
