@@ -19,6 +19,10 @@
 //! browser loads the page over HTTP/2 and opens its WebSocket on the same
 //! connection; `--http1` offers `http/1.1` only.
 //!
+//! Ctrl-C (or SIGTERM) stops accepting, closes every WebSocket with 1001
+//! (going away) and waits for their close handshakes, each bounded by the
+//! close timeout, before the process exits.
+//!
 //! ```text
 //! cargo run --features axum,tokio-rustls,rustls-ring --example echo_server -- --tls
 //! ```
@@ -27,6 +31,7 @@ use std::error::Error;
 use std::io::Write;
 
 use axum::Router;
+use axum::extract::State;
 use axum::http::{StatusCode, Version};
 use axum::response::{Html, Response};
 use axum::routing::{any, get};
@@ -34,8 +39,11 @@ use hyper_util::rt::{TokioExecutor, TokioIo};
 use hyper_util::server::conn::auto;
 use hyper_util::service::TowerToHyperService;
 use rfc6455::axum::{WebSocket, WebSocketUpgrade};
+use rfc6455::{CloseCode, CloseFrame};
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
 #[cfg(feature = "tokio-rustls")]
 #[path = "support/certs.rs"]
@@ -45,6 +53,13 @@ const PAGE: &str = include_str!("echo_page.html");
 const KNOWN_PROTOCOLS: [&str; 2] = ["soap", "xmpp"];
 
 type BoxError = Box<dyn Error + Send + Sync>;
+
+/// The WebSockets to close on shutdown, and the signal to close them.
+#[derive(Clone, Default)]
+struct Shutdown {
+    signal: CancellationToken,
+    sockets: TaskTracker,
+}
 
 #[tokio::main]
 async fn main() -> Result<(), BoxError> {
@@ -68,13 +83,18 @@ async fn main() -> Result<(), BoxError> {
         None
     };
     std::io::stdout().flush()?;
+    let shutdown = Shutdown::default();
     let app = Router::new()
         .route("/", get(|| async { Html(PAGE) }))
         // `any`: over HTTP/2 a WebSocket request is a CONNECT, not a GET.
         .route("/echo", any(echo))
-        .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found\n") });
+        .fallback(|| async { (StatusCode::NOT_FOUND, "Not Found\n") })
+        .with_state(shutdown.clone());
     loop {
-        let (tcp, peer) = listener.accept().await?;
+        let (tcp, peer) = tokio::select! {
+            accepted = listener.accept() => accepted?,
+            () = stop_signal() => break,
+        };
         tcp.set_nodelay(true)?;
         let (app, acceptor) = (app.clone(), acceptor.clone());
         tokio::spawn(async move {
@@ -89,6 +109,24 @@ async fn main() -> Result<(), BoxError> {
                 log(format_args!("connection from {peer}: {e}"));
             }
         });
+    }
+    shutdown.signal.cancel();
+    shutdown.sockets.close();
+    let open = shutdown.sockets.len();
+    log(format_args!(
+        "shutting down: closing {open} WebSockets with 1001"
+    ));
+    shutdown.sockets.wait().await;
+    log(format_args!("every WebSocket closed"));
+    Ok(())
+}
+
+async fn stop_signal() {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate()).expect("a SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
 }
 
@@ -105,7 +143,7 @@ where
         .await
 }
 
-async fn echo(ws: WebSocketUpgrade) -> Response {
+async fn echo(ws: WebSocketUpgrade, State(shutdown): State<Shutdown>) -> Response {
     let ws = ws.protocols(KNOWN_PROTOCOLS);
     let carrier = match ws.version() {
         Version::HTTP_2 => "an HTTP/2 stream (extended CONNECT)",
@@ -115,11 +153,22 @@ async fn echo(ws: WebSocketUpgrade) -> Response {
     log(format_args!(
         "WebSocket over {carrier}, subprotocol {protocol}"
     ));
-    ws.on_upgrade(echo_messages)
+    let sockets = shutdown.sockets.clone();
+    ws.on_upgrade(move |socket| sockets.track_future(echo_messages(socket, shutdown.signal)))
 }
 
-async fn echo_messages(mut socket: WebSocket) {
-    while let Some(message) = socket.next().await {
+async fn echo_messages(mut socket: WebSocket, shutdown: CancellationToken) {
+    loop {
+        let message = tokio::select! {
+            message = socket.next() => message,
+            () = shutdown.cancelled() => {
+                let going_away = CloseFrame::new(CloseCode::GOING_AWAY, "server shutting down");
+                // Waits for the peer's close frame, at most the close timeout.
+                let _ = socket.close_with(going_away).await;
+                return;
+            }
+        };
+        let Some(message) = message else { return };
         let sent = match message {
             Ok(message) => socket.send(message).await,
             Err(e) => Err(e),

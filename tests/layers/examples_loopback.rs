@@ -189,3 +189,45 @@ fn tokio_tungstenite_gets_its_echoes_from_the_demo() {
         ws.close(None).await.unwrap();
     });
 }
+
+/// SIGTERM to the demo: each open WebSocket gets 1001 and the process
+/// exits 0 once the close handshakes are done.
+#[cfg(feature = "axum")]
+#[test]
+fn the_demo_closes_every_websocket_with_1001_on_sigterm() {
+    use rfc6455::{CloseCode, Message};
+
+    let (mut server, addr) = start_echo_server();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        tokio::time::timeout(Duration::from_secs(30), async {
+            let mut clients = Vec::new();
+            for _ in 0..3 {
+                let url = format!("ws://{addr}/echo");
+                let (mut ws, _) = rfc6455::tokio::connect(&url).await.unwrap();
+                // Echoed: the server is serving this socket.
+                ws.send(Message::from("hello")).await.unwrap();
+                assert_eq!(ws.next().await.unwrap().unwrap(), Message::from("hello"));
+                clients.push(ws);
+            }
+            let pid = server.0.id().to_string();
+            assert!(
+                Command::new("kill")
+                    .args(["-TERM", &pid])
+                    .status()
+                    .unwrap()
+                    .success()
+            );
+            for ws in &mut clients {
+                assert!(ws.next().await.is_none(), "closed without a message");
+                let frame = ws.close_frame().expect("a close frame");
+                assert_eq!(frame.code, CloseCode::GOING_AWAY);
+                assert_eq!(frame.reason, "server shutting down");
+            }
+        })
+        .await
+        .expect("within 30 s");
+    });
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "{status}");
+}
