@@ -6,18 +6,8 @@ use std::time::{Duration, Instant};
 
 use rfc6455::handshake::{Accept, ServerHandshake};
 use rfc6455::{Connection, ConnectionError};
-use rustix::process::{Resource, getrlimit, setrlimit};
 
 use crate::support::*;
-
-/// Raises the soft file limit to the hard one; the hard limit.
-fn raise_file_limit() -> u64 {
-    let mut limit = getrlimit(Resource::Nofile);
-    let hard = limit.maximum.unwrap_or(u64::MAX);
-    limit.current = limit.maximum;
-    setrlimit(Resource::Nofile, limit).expect("raising the soft file limit");
-    hard
-}
 
 /// A server's connection just out of a handshake, as the layers make it.
 fn connection_after_handshake() -> Connection {

@@ -31,6 +31,8 @@ mod support;
 #[cfg(feature = "tokio")]
 mod tokio_support;
 
+#[cfg(feature = "tokio")]
+mod broadcast;
 mod clients;
 mod flow;
 mod frames;

@@ -117,6 +117,16 @@ pub const MIB: usize = 1 << 20;
 
 // Running the cases.
 
+/// Raises the soft file limit to the hard one; the hard limit.
+pub fn raise_file_limit() -> u64 {
+    use rustix::process::{Resource, getrlimit, setrlimit};
+    let mut limit = getrlimit(Resource::Nofile);
+    let hard = limit.maximum.unwrap_or(u64::MAX);
+    limit.current = limit.maximum;
+    setrlimit(Resource::Nofile, limit).expect("raising the soft file limit");
+    hard
+}
+
 /// One case at a time: the allocator's counters are the process's, so a
 /// case measures only what it does itself.
 pub fn serial() -> MutexGuard<'static, ()> {
