@@ -96,11 +96,11 @@ def read_line(pipe, timeout):
 
 
 class Server:
-    def __init__(self, binary, impl, prefix, log_dir):
+    def __init__(self, binary, impl, prefix, log_dir, mode=None):
         self.impl = impl
         self.stderr = open(os.path.join(log_dir, f"server-{impl}.log"), "ab")
         self.proc = subprocess.Popen(
-            prefix + [binary, impl, "127.0.0.1:0"],
+            prefix + [binary, impl, "127.0.0.1:0"] + ([mode] if mode else []),
             stdout=subprocess.PIPE,
             stderr=self.stderr,
             stdin=subprocess.DEVNULL,

@@ -1,5 +1,8 @@
 //! What the e2e binaries share.
 
+pub mod room;
+pub mod wire;
+
 use rustix::process::{Resource, getrlimit, setrlimit};
 
 /// Raises the soft limit on open files to the hard limit, for 10,000 idle

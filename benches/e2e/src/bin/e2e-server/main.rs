@@ -1,5 +1,7 @@
-//! `e2e-server <impl> <addr>`: a WebSocket echo server on one of five
-//! crates (ours three ways), for the end-to-end benchmark (see `README.md`).
+//! `e2e-server <impl> <addr> [room]`: a WebSocket echo server on one of five
+//! crates (ours three ways), for the end-to-end benchmark (see `README.md`);
+//! with `room`, a broadcast room instead (see [`room`]: `rfc6455`,
+//! `tungstenite`, `tokio-websockets` and `yawc`).
 //!
 //! `<impl>` is `rfc6455`, `rfc6455-send`, `rfc6455-forward`, `tungstenite`, `fastwebsockets`,
 //! `tokio-websockets` or `yawc`; `<addr>` is `127.0.0.1:PORT` (port 0 picks
@@ -62,6 +64,8 @@ use hyper::service::service_fn;
 use hyper::{Request, Response};
 use tokio::net::{TcpListener, TcpStream};
 
+mod room;
+
 const IMPLS: [&str; 7] = [
     "rfc6455",
     "rfc6455-send",
@@ -72,12 +76,23 @@ const IMPLS: [&str; 7] = [
     "yawc",
 ];
 
+/// The implementations with a room mode.
+const ROOM_IMPLS: [&str; 4] = ["rfc6455", "tungstenite", "tokio-websockets", "yawc"];
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(name), Some(addr)) = (args.first(), args.get(1)) else {
-        eprintln!("usage: e2e-server <{}> <addr>", IMPLS.join("|"));
+        eprintln!("usage: e2e-server <{}> <addr> [room]", IMPLS.join("|"));
         std::process::exit(2);
     };
+    let room = args.get(2).is_some_and(|mode| mode == "room");
+    if room && !ROOM_IMPLS.contains(&name.as_str()) {
+        eprintln!(
+            "no room mode for {name:?}: one of {}",
+            ROOM_IMPLS.join(", ")
+        );
+        std::process::exit(2);
+    }
     if !IMPLS.contains(&name.as_str()) {
         eprintln!(
             "unknown implementation {name:?}: one of {}",
@@ -97,13 +112,13 @@ fn main() {
         .enable_all()
         .build()
         .expect("a current-thread runtime");
-    if let Err(error) = runtime.block_on(serve(name, addr)) {
+    if let Err(error) = runtime.block_on(serve(name, addr, room)) {
         eprintln!("e2e-server {name}: {error}");
         std::process::exit(1);
     }
 }
 
-async fn serve(name: &str, addr: SocketAddr) -> std::io::Result<()> {
+async fn serve(name: &str, addr: SocketAddr, room: bool) -> std::io::Result<()> {
     let listener = TcpListener::bind(addr).await?;
     println!("listening {}", listener.local_addr()?);
     loop {
@@ -117,6 +132,16 @@ async fn serve(name: &str, addr: SocketAddr) -> std::io::Result<()> {
             }
         };
         let _ = tcp.set_nodelay(true);
+        if room {
+            match name {
+                "rfc6455" => tokio::spawn(room::ours::member(tcp)),
+                "tungstenite" => tokio::spawn(room::tungstenite::member(tcp)),
+                "tokio-websockets" => tokio::spawn(room::tokio_websockets::member(tcp)),
+                "yawc" => tokio::spawn(hyper_serve(tcp, room::yawc::upgrade)),
+                _ => unreachable!("checked in main"),
+            };
+            continue;
+        }
         match name {
             "rfc6455" => tokio::spawn(ours::serve(tcp, true)),
             "rfc6455-send" => tokio::spawn(ours::serve(tcp, false)),
