@@ -156,6 +156,11 @@ impl H2Client {
         Ok(H2Client { send_request })
     }
 
+    /// The connection's request handle, for streams opened by hand.
+    pub fn send_request(&self) -> h2::client::SendRequest<Bytes> {
+        self.send_request.clone()
+    }
+
     /// Opens a WebSocket to `url` on a new stream of this connection.
     ///
     /// Fails with `ResponseError::ConnectProtocolDisabled` (before sending

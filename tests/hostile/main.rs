@@ -36,6 +36,12 @@ mod broadcast;
 mod clients;
 mod flow;
 mod frames;
+#[cfg(feature = "axum")]
+mod h2;
+#[cfg(feature = "axum")]
+#[path = "../../examples/h2_echo.rs"]
+#[allow(dead_code)] // its `main` and demo
+mod h2_echo;
 mod handshake;
 mod idle;
 
