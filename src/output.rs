@@ -13,6 +13,10 @@ use crate::mask;
 /// Payloads at least this long are queued by reference instead of copied.
 const COPY_LIMIT: usize = 4096;
 
+/// Frames built once for many connections are shared from this length: a
+/// copy per connection costs more than a slice in a vectored write.
+const SHARE_ENCODED: usize = 256;
+
 /// Masked payloads at least this long are masked while they are copied, so
 /// the payload crosses memory once; shorter ones are copied, then masked in
 /// place while hot.
@@ -110,10 +114,10 @@ impl Output {
     }
 
     /// Queues a whole frame made elsewhere (a prepared message's): shared as
-    /// it is when large, copied when small.
+    /// it is, copied only when tiny.
     pub(crate) fn push_encoded(&mut self, frame: Bytes) {
         self.len += frame.len();
-        if frame.len() < COPY_LIMIT {
+        if frame.len() < SHARE_ENCODED {
             self.tail.extend_from_slice(&frame);
         } else {
             self.inserts.push_back((self.tail.len(), frame));

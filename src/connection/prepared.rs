@@ -14,9 +14,9 @@ use super::deflate::Alone;
 /// A data message with its frame built once, as shared [`Bytes`]: sent with
 /// [`Connection::send_prepared`](crate::Connection::send_prepared) on any
 /// number of server connections, each queues the same bytes without framing
-/// or copying them again (a frame under 4 KiB is copied into the output
-/// buffer, as small payloads always are). Cloning it is cheap (a reference
-/// count).
+/// or copying them again (a frame under 256 bytes is copied into the
+/// output buffer: cheaper than a slice of its own in a vectored write).
+/// Cloning it is cheap (a reference count).
 ///
 /// A server's frames are unmasked, so its bytes are the same for every
 /// connection. With permessage-deflate negotiated:

@@ -66,24 +66,30 @@ fn a_prepared_message_goes_out_as_send_sends_it_on_either_end() {
 }
 
 #[test]
-fn every_server_connection_shares_one_large_frame_and_copies_a_small_one() {
-    let large = PreparedMessage::new(Message::Binary(noise(1, 64 << 10).into()));
-    let small = PreparedMessage::new(Message::from("hello"));
+fn every_server_connection_shares_a_frame_from_256_bytes_and_copies_a_smaller_one() {
+    // Payloads of 252 and 251 bytes: frames of 256 and 255 (4-byte headers).
+    let shared = PreparedMessage::new(Message::Binary(noise(1, 252).into()));
+    let copied = PreparedMessage::new(Message::Binary(noise(2, 251).into()));
+    assert_eq!((shared.frame().len(), copied.frame().len()), (256, 255));
     let mut connections: Vec<Connection> = (0..3).map(|_| server(Config::default())).collect();
     for conn in &mut connections {
-        conn.send_prepared(&large).unwrap();
+        conn.send_prepared(&shared).unwrap();
         let chunk = first_chunk(conn);
-        assert_eq!(chunk.as_ptr(), large.frame().as_ptr(), "shared, not copied");
-        assert_eq!(chunk.len(), large.frame().len());
-        conn.output().advance(large.frame().len());
+        assert_eq!(
+            chunk.as_ptr(),
+            shared.frame().as_ptr(),
+            "shared, not copied"
+        );
+        assert_eq!(chunk.len(), shared.frame().len());
+        conn.output().advance(shared.frame().len());
 
-        conn.send_prepared(&small).unwrap();
+        conn.send_prepared(&copied).unwrap();
         let chunk = first_chunk(conn);
-        assert_eq!(chunk, &small.frame()[..]);
+        assert_eq!(chunk, &copied.frame()[..]);
         assert_ne!(
             chunk.as_ptr(),
-            small.frame().as_ptr(),
-            "under 4 KiB: copied"
+            copied.frame().as_ptr(),
+            "under 256 bytes: copied"
         );
     }
 }
