@@ -184,6 +184,17 @@ impl<S: Transport> WebSocket<S> {
         Ok(self.conn.send(message)?)
     }
 
+    /// Sends a [`PreparedMessage`](crate::PreparedMessage) and writes it
+    /// out, as [`send`](Self::send) does: a server shares the frame built
+    /// once with every other connection it goes to. With blocking writes,
+    /// one thread sending to many connections waits on each in turn (up to
+    /// its write timeout); a server that broadcasts to many clients is
+    /// better on the tokio layer's `broadcast`.
+    pub fn send_prepared(&mut self, message: &crate::PreparedMessage) -> Result<(), Error> {
+        self.conn.send_prepared(message)?;
+        self.flush()
+    }
+
     /// Writes all queued output and flushes the transport.
     pub fn flush(&mut self) -> Result<(), Error> {
         self.write_output()?;

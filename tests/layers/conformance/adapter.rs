@@ -7,12 +7,13 @@ use std::sync::{Arc, OnceLock};
 
 use rfc6455::handshake::Request;
 use rfc6455::layer::{self, Answer, ClientOptions, ServerOptions, ServerResponse, Upgrade};
-use rfc6455::{CloseFrame, Message, State};
+use rfc6455::{CloseFrame, Message, PreparedMessage, State};
 
 /// The verbs of a layer's WebSocket handle.
 pub trait Handle: Send + 'static {
     fn send(&mut self, message: Message) -> Result<(), layer::Error>;
     fn feed(&mut self, message: Message) -> Result<(), layer::Error>;
+    fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), layer::Error>;
     fn flush(&mut self) -> Result<(), layer::Error>;
     fn ping(&mut self, payload: &[u8]) -> Result<(), layer::Error>;
     /// The next data message; `None` once closed.
@@ -64,6 +65,9 @@ impl<S: rfc6455::blocking::Transport + Send + 'static> Handle for rfc6455::block
     }
     fn feed(&mut self, message: Message) -> Result<(), layer::Error> {
         rfc6455::blocking::WebSocket::feed(self, message)
+    }
+    fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), layer::Error> {
+        rfc6455::blocking::WebSocket::send_prepared(self, message)
     }
     fn flush(&mut self) -> Result<(), layer::Error> {
         rfc6455::blocking::WebSocket::flush(self)
@@ -158,6 +162,10 @@ where
     }
     fn feed(&mut self, message: Message) -> Result<(), layer::Error> {
         block_on!(self, |ws| ws.feed(message))
+    }
+    fn send_prepared(&mut self, message: &PreparedMessage) -> Result<(), layer::Error> {
+        let message = message.clone();
+        block_on!(self, |ws| ws.send_prepared(&message))
     }
     fn flush(&mut self) -> Result<(), layer::Error> {
         block_on!(self, |ws| ws.flush())

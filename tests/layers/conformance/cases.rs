@@ -6,7 +6,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use rfc6455::layer::{self, Answer, ClientOptions, ServerOptions};
-use rfc6455::{CloseCode, CloseFrame, Message, State};
+use rfc6455::{CloseCode, CloseFrame, Message, PreparedMessage, State};
 
 use super::adapter::{Accepted, Handle, Layer};
 use super::peers::{self, BOUND};
@@ -59,6 +59,25 @@ pub fn connect_and_echo<L: Layer>() {
         ws.send(message.clone()).unwrap();
         assert_eq!(ws.read().unwrap(), Some(message));
     }
+    ws.close().unwrap();
+    server.join().unwrap();
+}
+
+/// A prepared message from either end: the server's shared frame, the
+/// client's masked copy.
+pub fn a_prepared_message_goes_out_from_either_end<L: Layer>() {
+    let (listener, url) = peers::listen();
+    let prepared = PreparedMessage::new(Message::from("framed once"));
+    let to_send = prepared.clone();
+    let server = thread::spawn(move || {
+        let mut ws = L::accept(peers::accept_one(&listener)).unwrap();
+        ws.send_prepared(&to_send).unwrap();
+        echo(&mut ws);
+    });
+    let (mut ws, _) = L::connect(client(&url)).unwrap();
+    assert_eq!(ws.read().unwrap().as_ref(), Some(prepared.message()));
+    ws.send_prepared(&prepared).unwrap();
+    assert_eq!(ws.read().unwrap().as_ref(), Some(prepared.message()));
     ws.close().unwrap();
     server.join().unwrap();
 }

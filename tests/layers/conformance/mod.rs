@@ -33,6 +33,7 @@ macro_rules! for_both_layers {
 
 for_both_layers!(
     connect_and_echo,
+    a_prepared_message_goes_out_from_either_end,
     a_rejection_reaches_the_client_with_its_status,
     a_plain_http_request_is_handed_back_by_accept_with,
     a_plain_http_request_is_refused_by_accept,
