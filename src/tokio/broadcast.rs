@@ -18,6 +18,8 @@ pub enum Lagging {
     /// Close it with this code (1008 policy violation or 1013 try again
     /// later are the usual ones): its close frame follows what is queued,
     /// and the close timeout bounds the wait for a peer that never reads.
+    /// A code that may not be sent ([`CloseCode::is_sendable`]) closes
+    /// nothing: the connection is then only skipped.
     Close(CloseCode),
 }
 
