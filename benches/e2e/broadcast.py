@@ -7,7 +7,8 @@ N receivers, optionally K clients that never read, one publisher). Measures
 deliveries per second at the receivers, the server's CPU time (user + system,
 from /proc) per delivery, messages the server skipped, and the server's peak
 resident memory (VmHWM); prints a markdown table with each peer's ratio to
-ours. Servers and load are pinned to different CPUs as in run.py.
+ours. Cells that offer permessage-deflate (with and without
+server_no_context_takeover) run the servers that have it (ours and yawc). Servers and load are pinned to different CPUs as in run.py.
 
     python3 benches/e2e/broadcast.py            # the full table (a few minutes)
     python3 benches/e2e/broadcast.py --quick    # one small cell per server
@@ -26,10 +27,19 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import run as e2e  # noqa: E402  (the shared driver pieces)
 
 ROOM_IMPLS = ["rfc6455", "tungstenite", "tokio-websockets", "yawc"]
-# (receivers, message size, messages, clients that never read)
-CELLS = [(1000, 16, 500, 0), (1000, 1024, 500, 0), (10000, 16, 100, 0), (10000, 1024, 100, 0),
-         (100, 1024, 20000, 0), (100, 1024, 20000, 1)]
-QUICK_CELLS = [(200, 1024, 50, 1)]
+# The servers with permessage-deflate (the others skip the cells that offer it).
+DEFLATE_IMPLS = ["rfc6455", "yawc"]
+TAKEOVER = "permessage-deflate"
+NO_TAKEOVER = "permessage-deflate; server_no_context_takeover"
+# (receivers, message size, messages, clients that never read, the receivers' deflate offer)
+CELLS = [(1000, 16, 500, 0, None), (1000, 1024, 500, 0, None), (10000, 16, 100, 0, None),
+         (10000, 1024, 100, 0, None), (100, 1024, 20000, 0, None), (100, 1024, 20000, 1, None),
+         (1000, 1024, 200, 0, TAKEOVER), (1000, 1024, 200, 0, NO_TAKEOVER)]
+QUICK_CELLS = [(200, 1024, 50, 1, None), (200, 1024, 20, 0, NO_TAKEOVER)]
+
+
+def deflate_name(offer):
+    return {None: "-", TAKEOVER: "takeover", NO_TAKEOVER: "no takeover"}[offer]
 
 
 def cpu_seconds(pid):
@@ -48,12 +58,14 @@ def peak_rss(pid):
 
 
 def run_cell(server_bin, load, impl, cell, server_prefix, load_prefix, log_dir):
-    conns, size, messages, stalled = cell
+    conns, size, messages, stalled, offer = cell
     server = e2e.Server(server_bin, impl, server_prefix, log_dir, mode="room")
     try:
         cpu_before = cpu_seconds(server.proc.pid)
         command = load_prefix + [load, "room", "--addr", server.addr, "--conns", str(conns), "--size",
                                  str(size), "--messages", str(messages), "--stalled", str(stalled)]
+        if offer:
+            command += ["--deflate", offer]
         try:
             done = subprocess.run(command, capture_output=True, text=True, timeout=300)
         except subprocess.TimeoutExpired:
@@ -75,15 +87,17 @@ def run_cell(server_bin, load, impl, cell, server_prefix, load_prefix, log_dir):
 
 
 def table(impls, cells, results):
-    out = ["| server | receivers | size | never read | deliveries/s | server CPU per delivery | "
-           "skipped | server peak RSS |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    out = ["| server | receivers | size | never read | deflate | deliveries/s | server CPU per delivery | "
+           "skipped | server peak RSS |", "|---|---:|---:|---:|---|---:|---:|---:|---:|"]
     for cell in cells:
         ours = results.get(e2e.OURS, {}).get(cell)
         for impl in impls:
+            if cell[4] and impl not in DEFLATE_IMPLS:
+                continue
             r = results[impl].get(cell)
+            head = f"| {impl} | {cell[0]:,} | {e2e.size_name(cell[1])} | {cell[3]} | {deflate_name(cell[4])} |"
             if not r or r.get("errors"):
-                out.append(f"| {impl} | {cell[0]:,} | {e2e.size_name(cell[1])} | {cell[3]} | FAILED: "
-                           f"{(r or {}).get('first_error', 'not run')} | | | |")
+                out.append(f"{head} FAILED: {(r or {}).get('first_error', 'not run')} | | | |")
                 continue
             rate, cpu = r["deliveries_per_s"], r["cpu_us_per_delivery"]
             if impl != e2e.OURS and ours and not ours.get("errors"):
@@ -91,8 +105,7 @@ def table(impls, cells, results):
                 cpu_s = f"{cpu:.3f} µs ({cpu / max(ours['cpu_us_per_delivery'], 1e-9):.2f}x)"
             else:
                 rate_s, cpu_s = f"{rate:,.0f}", f"{cpu:.3f} µs"
-            out.append(f"| {impl} | {cell[0]:,} | {e2e.size_name(cell[1])} | {cell[3]} | {rate_s} | {cpu_s} | "
-                       f"{r['missed']:,} | {r['peak_rss'] / 1048576:.1f} MiB |")
+            out.append(f"{head} {rate_s} | {cpu_s} | {r['missed']:,} | {r['peak_rss'] / 1048576:.1f} MiB |")
     return "\n".join(out)
 
 
@@ -120,9 +133,12 @@ def main():
     started = time.monotonic()
     for cell in cells:
         for impl in impls:
+            if cell[4] and impl not in DEFLATE_IMPLS:
+                continue
             r = run_cell(server_bin, load, impl, cell, server_prefix, load_prefix, log_dir)
             results[impl][cell] = r
-            label = f"{impl:17} N={cell[0]:<6} {e2e.size_name(cell[1]):>6} x{cell[2]:<5} stalled={cell[3]}"
+            label = (f"{impl:17} N={cell[0]:<6} {e2e.size_name(cell[1]):>6} x{cell[2]:<5} stalled={cell[3]}"
+                     f" deflate={deflate_name(cell[4])}")
             if r.get("errors"):
                 failures.append(f"{label}: {r.get('first_error')}")
                 e2e.log(f"{label} FAILED: {r.get('first_error')}")

@@ -3,8 +3,14 @@
 //!
 //! ```text
 //! e2e-load room --addr 127.0.0.1:PORT --conns N --size S --messages M \
-//!               [--window W] [--stalled K]
+//!               [--window W] [--stalled K] [--deflate OFFER]
 //! ```
+//!
+//! With `--deflate`, each receiver offers `OFFER` (a `Sec-WebSocket-Extensions`
+//! value, e.g. `permessage-deflate; server_no_context_takeover`) and inflates
+//! the compressed messages it gets; the payload is then text-like (it
+//! compresses), not one repeated byte. The run fails if a server does not
+//! agree to permessage-deflate.
 //!
 //! The N receivers join first, then K clients that never read (4 KiB
 //! receive buffers), then the publisher. The publisher sends M binary
@@ -19,7 +25,11 @@
 use std::io::{self, Write};
 use std::time::{Duration, Instant};
 
-use crate::wire::{Error, SEQ_LEN, Wire, mask_key, masked_frame, open, open_with_receive_buffer};
+use flate2::{Decompress, FlushDecompress};
+
+use crate::wire::{
+    Error, SEQ_LEN, Wire, mask_key, masked_frame, open, open_offering, open_with_receive_buffer,
+};
 
 pub struct RoomOptions {
     addr: String,
@@ -28,6 +38,7 @@ pub struct RoomOptions {
     messages: u64,
     window: u64,
     stalled: usize,
+    deflate: Option<String>,
 }
 
 impl RoomOptions {
@@ -39,6 +50,7 @@ impl RoomOptions {
             messages: 100,
             window: 16,
             stalled: 0,
+            deflate: None,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -50,6 +62,7 @@ impl RoomOptions {
                 "--messages" => options.messages = value.parse()?,
                 "--window" => options.window = value.parse()?,
                 "--stalled" => options.stalled = value.parse()?,
+                "--deflate" => options.deflate = Some(value.clone()),
                 _ => return Err(format!("unknown option {flag}").into()),
             }
         }
@@ -78,19 +91,25 @@ pub async fn run(options: RoomOptions) -> Result<bool, Error> {
     let limit = std::sync::Arc::new(tokio::sync::Semaphore::new(256));
     let mut opening = tokio::task::JoinSet::new();
     for _ in 0..options.conns {
-        let (addr, limit) = (options.addr.clone(), limit.clone());
+        let (addr, limit, offer) = (options.addr.clone(), limit.clone(), options.deflate.clone());
         opening.spawn(async move {
             let _permit = limit.acquire_owned().await;
-            open(&addr).await
+            match offer {
+                Some(offer) => open_offering(&addr, &offer).await,
+                None => open(&addr)
+                    .await
+                    .map(|(stream, leftover)| (stream, leftover, false)),
+            }
         });
     }
     while let Some(opened) = opening.join_next().await {
-        let (stream, leftover) = opened??;
-        receivers.push(tokio::spawn(receive(Wire::new(
-            stream,
-            leftover,
-            64 * 1024,
-        ))));
+        let (stream, leftover, deflate) = opened??;
+        if options.deflate.is_some() && !deflate {
+            return Err("the server did not agree to permessage-deflate".into());
+        }
+        let wire = Wire::new(stream, leftover, 64 * 1024);
+        let inflater = deflate.then(|| Decompress::new(false));
+        receivers.push(tokio::spawn(receive(wire, inflater)));
     }
     let mut stalled = Vec::new();
     for _ in 0..options.stalled {
@@ -139,7 +158,11 @@ pub async fn run(options: RoomOptions) -> Result<bool, Error> {
 /// Sends the messages, at most `window` ahead of its own copies, then `end`.
 async fn publish(mut wire: Wire, options: &RoomOptions) -> Result<(), Error> {
     let mask = mask_key();
-    let mut payload = vec![0x5a; options.size];
+    let mut payload = match options.deflate {
+        // Text that compresses about as chat messages do.
+        Some(_) => TEXT.iter().copied().cycle().take(options.size).collect(),
+        None => vec![0x5a; options.size],
+    };
     let (mut sent, mut back) = (0, 0);
     while back < options.messages {
         while sent < options.messages && sent < back + options.window {
@@ -168,13 +191,42 @@ async fn publish(mut wire: Wire, options: &RoomOptions) -> Result<(), Error> {
     Ok(())
 }
 
-/// Counts messages and gaps until `end`.
-async fn receive(mut wire: Wire) -> Result<Received, Error> {
+/// What a compressed run's messages say after the sequence number.
+const TEXT: &[u8] =
+    b"{\"room\":\"lobby\",\"user\":\"alice\",\"text\":\"see you at the usual place at eight\"} ";
+
+/// `payload` inflated into `out` (RFC 7692: the sync-flush trailer restored).
+fn inflate(inflater: &mut Decompress, payload: &[u8], out: &mut Vec<u8>) -> Result<(), Error> {
+    let mut input = Vec::with_capacity(payload.len() + 4);
+    input.extend_from_slice(payload);
+    input.extend_from_slice(&[0, 0, 0xff, 0xff]);
+    out.clear();
+    let start = inflater.total_in();
+    loop {
+        let consumed = (inflater.total_in() - start) as usize;
+        if consumed == input.len() && out.len() < out.capacity() {
+            return Ok(());
+        }
+        out.reserve(4096);
+        inflater.decompress_vec(&input[consumed..], out, FlushDecompress::Sync)?;
+    }
+}
+
+/// Counts messages and gaps until `end`, inflating compressed ones.
+async fn receive(mut wire: Wire, mut inflater: Option<Decompress>) -> Result<Received, Error> {
     let (mut messages, mut missed, mut expected) = (0, 0, 0);
+    let mut inflated = Vec::new();
     loop {
         wire.turn().await?;
         while let Some(frame) = wire.next_frame()? {
-            let payload = &wire.input[frame.start..frame.end];
+            let mut payload = &wire.input[frame.start..frame.end];
+            if frame.rsv1 {
+                let inflater = inflater
+                    .as_mut()
+                    .ok_or("a compressed message without deflate")?;
+                inflate(inflater, payload, &mut inflated)?;
+                payload = &inflated;
+            }
             match frame.opcode {
                 2 if payload.len() >= SEQ_LEN => {
                     let seq = u64::from_le_bytes(payload[..SEQ_LEN].try_into()?);

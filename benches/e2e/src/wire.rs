@@ -35,7 +35,15 @@ pub fn mask_key() -> [u8; 4] {
 /// read past the response.
 pub async fn open(addr: &str) -> Result<(TcpStream, Vec<u8>), Error> {
     let stream = within(TcpStream::connect(addr)).await??;
-    upgrade(stream, addr).await
+    let (stream, leftover, _) = upgrade(stream, addr, None).await?;
+    Ok((stream, leftover))
+}
+
+/// As [`open`], offering the extensions `offer` (a `Sec-WebSocket-Extensions`
+/// value); also returns whether the server agreed to permessage-deflate.
+pub async fn open_offering(addr: &str, offer: &str) -> Result<(TcpStream, Vec<u8>, bool), Error> {
+    let stream = within(TcpStream::connect(addr)).await??;
+    upgrade(stream, addr, Some(offer)).await
 }
 
 /// As [`open`], with the socket's receive buffer (`SO_RCVBUF`) set to
@@ -48,15 +56,25 @@ pub async fn open_with_receive_buffer(
     let socket = tokio::net::TcpSocket::new_v4()?;
     socket.set_recv_buffer_size(bytes)?;
     let stream = within(socket.connect(addr.parse()?)).await??;
-    upgrade(stream, addr).await
+    let (stream, leftover, _) = upgrade(stream, addr, None).await?;
+    Ok((stream, leftover))
 }
 
-/// The opening handshake on a connected stream.
-async fn upgrade(mut stream: TcpStream, addr: &str) -> Result<(TcpStream, Vec<u8>), Error> {
+/// The opening handshake on a connected stream, offering `offer`; the
+/// stream, the bytes read past the response, and whether it agreed to
+/// permessage-deflate.
+async fn upgrade(
+    mut stream: TcpStream,
+    addr: &str,
+    offer: Option<&str>,
+) -> Result<(TcpStream, Vec<u8>, bool), Error> {
     stream.set_nodelay(true)?;
+    let extensions = offer.map_or(String::new(), |offer| {
+        format!("Sec-WebSocket-Extensions: {offer}\r\n")
+    });
     let request = format!(
         "GET / HTTP/1.1\r\nHost: {addr}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n\
-         Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n\r\n"
+         Sec-WebSocket-Key: {KEY}\r\nSec-WebSocket-Version: 13\r\n{extensions}\r\n"
     );
     within(stream.write_all(request.as_bytes())).await??;
     let mut buf = Vec::with_capacity(1024);
@@ -84,7 +102,12 @@ async fn upgrade(mut stream: TcpStream, addr: &str) -> Result<(TcpStream, Vec<u8
         let first = head.lines().next().unwrap_or_default().to_string();
         return Err(format!("handshake refused or wrong accept key: {first}").into());
     }
-    Ok((stream, buf.split_off(end)))
+    let deflate = head.lines().any(|line| {
+        line.split_once(':').is_some_and(|(name, value)| {
+            name.trim() == "sec-websocket-extensions" && value.contains("permessage-deflate")
+        })
+    });
+    Ok((stream, buf.split_off(end), deflate))
 }
 
 pub async fn within<F: Future>(future: F) -> Result<F::Output, Error> {
@@ -116,6 +139,8 @@ pub fn masked_frame(opcode: u8, payload: &[u8], mask: [u8; 4], out: &mut Vec<u8>
 /// A frame from the server: (fin, opcode, payload range in the buffer).
 pub struct Frame {
     pub fin: bool,
+    /// RSV1: a compressed message (permessage-deflate).
+    pub rsv1: bool,
     pub opcode: u8,
     pub start: usize,
     pub end: usize,
@@ -140,6 +165,7 @@ pub fn parse(buf: &[u8]) -> Result<Option<Frame>, Error> {
     }
     Ok(Some(Frame {
         fin: buf[0] & 0x80 != 0,
+        rsv1: buf[0] & 0x40 != 0,
         opcode: buf[0] & 0x0f,
         start: at,
         end: at + len,

@@ -6,6 +6,10 @@
 //!   is made a `PreparedMessage` (framed once) and `broadcast` queues it on
 //!   every write half without waiting (`Lagging::Skip`: a connection with
 //!   more than its 64 KiB write limit queued misses it).
+//! - With a client's permessage-deflate offer, ours compresses as its
+//!   `Config` says (the default: accept, context takeover unless the client
+//!   asks for `server_no_context_takeover`); yawc is given
+//!   `with_balanced_compression()`; the other two have no permessage-deflate.
 //! - `tungstenite`, `tokio-websockets`, `yawc`: the tokio-tungstenite
 //!   `examples/server.rs` shape: the room keeps an unbounded channel per
 //!   connection, a message read is cloned into every channel, and a task
@@ -131,9 +135,12 @@ pub mod yawc {
     static PEERS: LazyLock<Peers<Frame>> = LazyLock::new(Peers::default);
 
     pub async fn upgrade(mut request: Request<Incoming>) -> ::yawc::Result<Response<Empty<Bytes>>> {
+        // permessage-deflate when the client offers it (context takeover
+        // unless asked otherwise, yawc's default level).
         let options = Options::default()
             .with_utf8()
-            .with_max_payload_read(2 << 20);
+            .with_max_payload_read(2 << 20)
+            .with_balanced_compression();
         let (response, fut) = WebSocket::upgrade_with_options(&mut request, options)?;
         tokio::spawn(async move {
             let Ok(ws) = fut.await else { return };
