@@ -59,7 +59,40 @@ fn run_to_end(command: &mut Command) -> Result<(), String> {
     }
 }
 
+/// A python-websockets client: connects to `argv[1]` offering the
+/// comma-separated subprotocols of `argv[2]` (trusting only the CA file
+/// `argv[3]`, if given, for `wss://`), prints the subprotocol the server
+/// chose, then checks the echo of a text, of 1 MiB of binary and a ping.
+const ECHO_CLIENT: &str = r#"
+import ssl, sys
+from websockets.sync.client import connect
+context = ssl.create_default_context(cafile=sys.argv[3]) if len(sys.argv) > 3 else None
+with connect(sys.argv[1], subprotocols=sys.argv[2].split(","), open_timeout=10, ssl=context) as ws:
+    print(ws.subprotocol, flush=True)
+    ws.send("Ping")
+    assert ws.recv(timeout=10) == "Ping"
+    big = bytes(range(256)) * 4096
+    ws.send(big)
+    assert ws.recv(timeout=10) == big
+    ws.ping(b"alive").wait(timeout=10)
+"#;
+
 impl Python {
+    /// Runs [`ECHO_CLIENT`] against `url`, offering `protocols` (and with
+    /// `ca_file` the only CA it trusts); returns the process and the
+    /// subprotocol the server chose.
+    pub fn echo_client(
+        &self,
+        url: &str,
+        protocols: &[&str],
+        ca_file: Option<&str>,
+    ) -> (Running, String) {
+        let protocols = protocols.join(",");
+        let mut args = vec![url, protocols.as_str()];
+        args.extend(ca_file);
+        self.run(ECHO_CLIENT, &args)
+    }
+
     /// Runs `script` with python-websockets and `args`; returns the process
     /// and the first line it prints.
     pub fn run(&self, script: &str, args: &[&str]) -> (Running, String) {

@@ -154,19 +154,6 @@ async fn tokio_tungstenite_over_http11_echoes() {
     .expect("within the time limit");
 }
 
-const PYTHON_CLIENT: &str = r#"
-import sys
-from websockets.sync.client import connect
-with connect(sys.argv[1], subprotocols=["xmpp"], open_timeout=10) as ws:
-    print(ws.subprotocol, flush=True)
-    ws.send("Ping")
-    assert ws.recv(timeout=10) == "Ping"
-    big = bytes(range(256)) * 4096
-    ws.send(big)
-    assert ws.recv(timeout=10) == big
-    ws.ping(b"alive").wait(timeout=10)
-"#;
-
 #[test]
 fn python_websockets_over_http11_echoes() {
     let Some(python) = python::websockets() else {
@@ -174,7 +161,7 @@ fn python_websockets_over_http11_echoes() {
     };
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let (addr, _) = runtime.block_on(start_app());
-    let (client, subprotocol) = python.run(PYTHON_CLIENT, &[&format!("ws://{addr}/echo")]);
+    let (client, subprotocol) = python.echo_client(&format!("ws://{addr}/echo"), &["xmpp"], None);
     assert_eq!(subprotocol, "xmpp");
     assert!(client.exits_cleanly_within(Duration::from_secs(20)));
 }

@@ -489,19 +489,6 @@ async fn hyper_answers_a_plain_get_on_its_websocket_route_with_426_and_the_upgra
     .expect("within the time limit");
 }
 
-const PYTHON_CLIENT: &str = r#"
-import sys
-from websockets.sync.client import connect
-with connect(sys.argv[1], subprotocols=["echo.v1"], open_timeout=10) as ws:
-    print(ws.subprotocol, flush=True)
-    ws.send("Ping")
-    assert ws.recv(timeout=10) == "Ping"
-    big = bytes(range(256)) * 4096
-    ws.send(big)
-    assert ws.recv(timeout=10) == big
-    ws.ping(b"alive").wait(timeout=10)
-"#;
-
 #[test]
 fn hyper_upgrades_echo_and_python_websockets_talks_to_it() {
     let Some(python) = python::websockets() else {
@@ -510,7 +497,7 @@ fn hyper_upgrades_echo_and_python_websockets_talks_to_it() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let addr = runtime.block_on(start_hyper_echo());
     let url = format!("ws://{addr}/echo");
-    let (client, subprotocol) = python.run(PYTHON_CLIENT, &[&url]);
+    let (client, subprotocol) = python.echo_client(&url, &["echo.v1"], None);
     assert_eq!(subprotocol, "echo.v1");
     assert!(client.exits_cleanly_within(Duration::from_secs(20)));
 }

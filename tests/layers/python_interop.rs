@@ -51,23 +51,6 @@ with serve(echo, "127.0.0.1", 0, subprotocols=["soap"], ssl=context) as server:
     server.serve_forever()
 "#;
 
-/// Talks to the URL given first; with a CA file (PEM) second, trusting
-/// only that CA.
-const CLIENT: &str = r#"
-import ssl, sys
-from websockets.sync.client import connect
-context = ssl.create_default_context(cafile=sys.argv[2]) if len(sys.argv) > 2 else None
-with connect(sys.argv[1], subprotocols=["soap", "xmpp"], open_timeout=10, ssl=context) as ws:
-    print(ws.subprotocol, flush=True)
-    assert ws.subprotocol == "xmpp", ws.subprotocol
-    ws.send("Ping")
-    assert ws.recv(timeout=10) == "Ping"
-    big = bytes(range(256)) * 4096
-    ws.send(big)
-    assert ws.recv(timeout=10) == big
-    ws.ping(b"alive").wait(timeout=10)
-"#;
-
 #[test]
 fn the_blocking_client_talks_to_a_python_websockets_server() {
     let Some(python) = python::websockets() else {
@@ -113,10 +96,11 @@ fn echo_all<S: blocking::Transport>(upgrade: Upgrade<blocking::WebSocket<S>, S>)
     echoed
 }
 
-/// Runs the python client with `args` (the URL, then a CA file for
-/// wss://) and checks it chose xmpp and finished cleanly.
-fn python_client_succeeds(python: &Python, args: &[&str]) {
-    let (client, protocol) = python.run(CLIENT, args);
+/// Runs the python echo client against `url` offering soap and xmpp (with
+/// `ca_file` for wss://) and checks the server chose xmpp and the client
+/// finished cleanly.
+fn python_client_succeeds(python: &Python, url: &str, ca_file: Option<&str>) {
+    let (client, protocol) = python.echo_client(url, &["soap", "xmpp"], ca_file);
     assert_eq!(protocol, "xmpp");
     assert!(
         client.exits_cleanly_within(PYTHON_CLIENT_LIMIT),
@@ -135,7 +119,7 @@ fn a_python_websockets_client_talks_to_the_blocking_server() {
         let (stream, _) = listener.accept().unwrap();
         echo_all(blocking::accept_with(stream, ServerOptions::default(), xmpp).unwrap())
     });
-    python_client_succeeds(python, &[&url]);
+    python_client_succeeds(python, &url, None);
     assert_eq!(server.join().unwrap(), 2);
 }
 
@@ -195,7 +179,7 @@ async fn a_python_websockets_client_talks_to_the_tokio_server() {
         let upgrade = rfc6455::tokio::accept_with(stream, ServerOptions::default(), xmpp);
         echo_all_async(upgrade.await.unwrap()).await
     });
-    tokio::task::spawn_blocking(move || python_client_succeeds(python, &[&url]))
+    tokio::task::spawn_blocking(move || python_client_succeeds(python, &url, None))
         .await
         .unwrap();
     assert_eq!(server.await.unwrap(), 2);
@@ -286,7 +270,7 @@ fn a_python_websockets_client_talks_to_the_blocking_server_over_wss() {
         let (stream, _) = listener.accept().unwrap();
         echo_all(blocking::accept_tls_with(stream, config, ServerOptions::default(), xmpp).unwrap())
     });
-    python_client_succeeds(python, &[&url, &ca]);
+    python_client_succeeds(python, &url, Some(&ca));
     assert_eq!(server.join().unwrap(), 2);
 }
 
@@ -312,7 +296,7 @@ async fn a_python_websockets_client_talks_to_the_tokio_server_over_wss() {
         let upgrade = rfc6455::tokio::accept_tls_with(stream, config, options, xmpp);
         echo_all_async(upgrade.await.unwrap()).await
     });
-    tokio::task::spawn_blocking(move || python_client_succeeds(python, &[&url, &ca]))
+    tokio::task::spawn_blocking(move || python_client_succeeds(python, &url, Some(&ca)))
         .await
         .unwrap();
     assert_eq!(server.await.unwrap(), 2);
