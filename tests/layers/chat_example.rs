@@ -4,39 +4,17 @@
 #![cfg(feature = "axum")]
 
 use crate::examples;
+#[path = "../common/rooms.rs"]
+mod rooms;
 
 use std::io::{BufRead, BufReader, Read};
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use examples::{Running, program};
-use rfc6455::tokio::{ClientStream, WebSocketStream, connect};
 use rfc6455::{CloseCode, Message};
+use rooms::{join, read_until};
 use tokio::time::timeout;
-
-type Client = WebSocketStream<ClientStream>;
-
-/// Joins `room`, and waits for its own hello to come back: it is then a
-/// member, so it gets every message sent to the room after.
-async fn join(addr: &str, room: &str, name: &str) -> Client {
-    let (mut ws, _) = connect(&format!("ws://{addr}/rooms/{room}")).await.unwrap();
-    let hello = Message::from(format!("{name} joined").as_str());
-    ws.send(hello.clone()).await.unwrap();
-    while ws.next().await.unwrap().unwrap() != hello {}
-    ws
-}
-
-/// Reads until `wanted`; returns what came before it.
-async fn read_until(ws: &mut Client, wanted: &str) -> Vec<Message> {
-    let mut before = Vec::new();
-    loop {
-        let message = ws.next().await.unwrap().unwrap();
-        if message == Message::from(wanted) {
-            return before;
-        }
-        before.push(message);
-    }
-}
 
 #[test]
 fn chat_rooms_relay_to_their_members_and_shutdown_closes_each_with_1001() {

@@ -8,10 +8,11 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use rfc6455::Message;
-use rfc6455::tokio::{ClientStream, WebSocketStream, connect};
 use tokio::time::timeout;
 
-type Client = WebSocketStream<ClientStream>;
+#[path = "../../../tests/common/rooms.rs"]
+mod rooms;
+use rooms::{Client, join, read_until};
 
 /// A child process killed when the test ends, however it ends.
 struct Running(Child);
@@ -70,28 +71,6 @@ fn start_fanout(redis: &str) -> (Running, String) {
         .unwrap_or_else(|| panic!("unexpected banner {banner:?}"))
         .to_owned();
     (Running(child), addr)
-}
-
-/// Joins `room` on the process at `addr`, and waits for its own hello to
-/// come back through Redis: it is then a member.
-async fn join(addr: &str, room: &str, name: &str) -> Client {
-    let (mut ws, _) = connect(&format!("ws://{addr}/rooms/{room}")).await.unwrap();
-    let hello = Message::from(format!("{name} joined").as_str());
-    ws.send(hello.clone()).await.unwrap();
-    while ws.next().await.unwrap().unwrap() != hello {}
-    ws
-}
-
-/// Reads until `wanted`; returns what came before it.
-async fn read_until(ws: &mut Client, wanted: &str) -> Vec<Message> {
-    let mut before = Vec::new();
-    loop {
-        let message = ws.next().await.unwrap().unwrap();
-        if message == Message::from(wanted) {
-            return before;
-        }
-        before.push(message);
-    }
 }
 
 fn is_hello(message: &Message) -> bool {
