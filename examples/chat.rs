@@ -77,10 +77,7 @@ async fn talk(chat: Chat, room: String, socket: WebSocket) {
         let message = PreparedMessage::new(message);
         chat.in_room(&room, |members| {
             let report = broadcast(members.iter(), &message, Lagging::Skip);
-            // From the last, so each removal leaves the others in place.
-            for position in report.not_open.iter().rev() {
-                members.swap_remove(*position);
-            }
+            report.remove_not_open(members);
         });
     }
     let mine = chat.in_room(&room, |members| {

@@ -32,8 +32,25 @@ pub struct Report {
     /// Connections that were lagging: skipped, or closed (as [`Lagging`]
     /// says).
     pub lagging: Vec<usize>,
-    /// Connections no longer open: drop their halves.
+    /// Connections no longer open: drop their halves
+    /// ([`remove_not_open`](Self::remove_not_open) does it).
     pub not_open: Vec<usize>,
+}
+
+impl Report {
+    /// Removes the connections no longer open from `writers`, the
+    /// collection the broadcast went to (in the same order), and returns
+    /// them. The others stay, though not all in their places: each removal
+    /// moves the last one into the hole (`Vec::swap_remove`).
+    pub fn remove_not_open<T>(&self, writers: &mut Vec<T>) -> Vec<T> {
+        // From the last position, so each removal leaves the positions
+        // still to remove where they were.
+        self.not_open
+            .iter()
+            .rev()
+            .map(|&position| writers.swap_remove(position))
+            .collect()
+    }
 }
 
 /// Queues `message` on every write half without waiting on any: each
@@ -51,10 +68,8 @@ pub struct Report {
 /// # fn room(writers: &mut Vec<WriteHalf<tokio::net::TcpStream>>) {
 /// let message = PreparedMessage::new("the score is 2-1");
 /// let report = broadcast(writers.iter(), &message, Lagging::Close(CloseCode::TRY_AGAIN_LATER));
-/// // Forget the connections that are over (the positions, last first).
-/// for position in report.not_open.iter().rev() {
-///     writers.swap_remove(*position);
-/// }
+/// // Forget the connections that are over.
+/// report.remove_not_open(writers);
 /// # }
 /// ```
 pub fn broadcast<'a, S>(

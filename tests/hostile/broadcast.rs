@@ -151,9 +151,12 @@ fn a_room_with_clients_that_never_read_or_vanish_keeps_its_readers_served() {
             for position in &report.lagging {
                 *lagged.entry(room[*position].0).or_default() += 1;
             }
-            for position in report.not_open.iter().rev() {
-                gone.push(room.swap_remove(*position).0);
-            }
+            gone.extend(
+                report
+                    .remove_not_open(&mut room)
+                    .into_iter()
+                    .map(|(peer, _)| peer),
+            );
             drop(room);
             sent += 1;
             std::thread::sleep(Duration::from_millis(5));

@@ -46,10 +46,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 continue;
             };
             let report = broadcast(members.iter(), &message, Lagging::Skip);
-            // From the last, so each removal leaves the others in place.
-            for position in report.not_open.iter().rev() {
-                members.swap_remove(*position);
-            }
+            report.remove_not_open(members);
         }
     });
 

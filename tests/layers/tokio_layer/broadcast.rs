@@ -261,3 +261,40 @@ async fn an_unsplit_stream_queues_a_prepared_message_for_its_next_read_or_flush(
     })
     .await;
 }
+
+#[tokio::test]
+async fn remove_not_open_takes_out_exactly_the_closed_connections() {
+    bounded(async {
+        // Five connections; the first, third and last closed by their peers.
+        let mut writers = Vec::new();
+        let mut open_clients = Vec::new();
+        for i in 0..5 {
+            let (write, reader, mut client) = served(4096);
+            if i % 2 == 0 {
+                client.close().await.unwrap();
+                reader.await.unwrap();
+            } else {
+                open_clients.push(client);
+            }
+            writers.push((i, write));
+        }
+        let report = broadcast(writers.iter().map(|(_, w)| w), &numbered(0), Lagging::Skip);
+        assert_eq!(report.not_open, [0, 2, 4]);
+        let removed: Vec<usize> = report
+            .remove_not_open(&mut writers)
+            .into_iter()
+            .map(|(i, _)| i)
+            .collect();
+        assert_eq!(removed, [4, 2, 0], "last first");
+        let kept: Vec<usize> = writers.iter().map(|(i, _)| *i).collect();
+        // Removing 4, then 2 (3 moves into its place), then 0 (3 again).
+        assert_eq!(kept, [3, 1]);
+        for client in &mut open_clients {
+            assert_eq!(
+                client.next().await.unwrap().unwrap(),
+                numbered(0).message().clone()
+            );
+        }
+    })
+    .await;
+}

@@ -42,9 +42,7 @@ pub mod ours {
             let message = PreparedMessage::new(message);
             let mut room = ROOM.lock().unwrap();
             let report = broadcast(room.iter(), &message, Lagging::Skip);
-            for position in report.not_open.iter().rev() {
-                room.swap_remove(*position);
-            }
+            report.remove_not_open(&mut room);
         }
         ROOM.lock().unwrap().retain(|write| !read.is_pair_of(write));
     }
