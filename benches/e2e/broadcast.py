@@ -102,7 +102,9 @@ def table(impls, cells, results):
             rate, cpu = r["deliveries_per_s"], r["cpu_us_per_delivery"]
             if impl != e2e.OURS and ours and not ours.get("errors"):
                 rate_s = f"{rate:,.0f} ({rate / ours['deliveries_per_s']:.2f}x)"
-                cpu_s = f"{cpu:.3f} µs ({cpu / max(ours['cpu_us_per_delivery'], 1e-9):.2f}x)"
+                # CPU time comes in clock ticks: a short run may show none.
+                ours_cpu = ours["cpu_us_per_delivery"]
+                cpu_s = f"{cpu:.3f} µs" + (f" ({cpu / ours_cpu:.2f}x)" if ours_cpu > 0 else "")
             else:
                 rate_s, cpu_s = f"{rate:,.0f}", f"{cpu:.3f} µs"
             out.append(f"{head} {rate_s} | {cpu_s} | {r['missed']:,} | {r['peak_rss'] / 1048576:.1f} MiB |")
